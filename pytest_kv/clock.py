@@ -1,0 +1,161 @@
+"""The test's clock: ``kv_clock``, which moves the time the fake *and* the app see.
+
+pytest-kv never keeps a private time. Namespaces read ``time.time()``; ``kv_clock``
+freezes it (with freezegun, or through the test's own ``time_machine`` or
+``freezer`` fixture) and moves it, so code under test that computes
+``int(time.time()) + 120`` agrees with the fake.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Protocol
+
+__all__ = ["KVClock"]
+
+Instant = datetime | date | float | int | str
+
+
+def to_epoch(when: Instant) -> float:
+    """Seconds since the epoch for a datetime, date, epoch number or ISO 8601 string.
+
+    Naive datetimes and strings without an offset are read as UTC, never as local
+    time, so a test means the same instant on every machine.
+    """
+    if isinstance(when, bool):
+        raise TypeError(f"expected a datetime, an epoch number or an ISO 8601 string, got {when!r}")
+    if isinstance(when, (int, float)):
+        return float(when)
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 date or time: {when!r}") from None
+    if not isinstance(when, datetime):
+        if not isinstance(when, date):
+            raise TypeError(
+                f"expected a datetime, an epoch number or an ISO 8601 string, got {when!r}"
+            )
+        when = datetime(when.year, when.month, when.day)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+class _Driver(Protocol):
+    name: str
+
+    def shift(self, delta: timedelta) -> None: ...
+    def move_to(self, epoch: float) -> None: ...
+    def stop(self) -> None: ...
+
+
+class FreezegunDriver:
+    """Time frozen by pytest-kv itself, with freezegun."""
+
+    name = "freezegun"
+
+    def __init__(self, start: float) -> None:
+        from freezegun import freeze_time
+
+        # real_asyncio keeps the event loop on real monotonic time, so awaiting a
+        # sleep or a timeout in an async test never hangs while the wall clock is frozen.
+        self._freezer = freeze_time(_utc(start), real_asyncio=True)
+        self._factory: Any = self._freezer.start()
+
+    def shift(self, delta: timedelta) -> None:
+        self._factory.tick(delta)
+
+    def move_to(self, epoch: float) -> None:
+        self._factory.move_to(_utc(epoch))
+
+    def stop(self) -> None:
+        self._freezer.stop()
+
+
+class FreezerDriver:
+    """The test's own ``freezer`` fixture (pytest-freezer), already frozen."""
+
+    name = "freezer"
+
+    def __init__(self, freezer: Any, start: float | None) -> None:
+        self._freezer = freezer
+        if start is not None:
+            self.move_to(start)
+
+    def shift(self, delta: timedelta) -> None:
+        self._freezer.tick(delta)
+
+    def move_to(self, epoch: float) -> None:
+        self._freezer.move_to(_utc(epoch))
+
+    def stop(self) -> None:
+        """The fixture's owner stops it."""
+
+
+class TimeMachineDriver:
+    """The test's own ``time_machine`` fixture (time-machine 3.x), never ticking."""
+
+    name = "time-machine"
+
+    def __init__(self, fixture: Any, start: float | None) -> None:
+        self._fixture = fixture
+        if start is not None or fixture.traveller is None:
+            self.move_to(int(time.time()) if start is None else start)
+
+    def shift(self, delta: timedelta) -> None:
+        self._fixture.shift(delta)
+
+    def move_to(self, epoch: float) -> None:
+        self._fixture.move_to(epoch, tick=False)
+
+    def stop(self) -> None:
+        """The fixture's owner stops it."""
+
+
+class KVClock:
+    """The ``kv_clock`` fixture: the test's frozen clock, shared with the code under test.
+
+    Example::
+
+        async def test_session_expires(kv, kv_clock):
+            await kv.put("s:1", "alice", expirationTtl=60)
+            kv_clock.advance(60)
+            assert await kv.get("s:1") is None
+    """
+
+    __slots__ = ("_driver",)
+
+    def __init__(self, driver: _Driver) -> None:
+        self._driver = driver
+
+    @property
+    def driver(self) -> str:
+        """What moves time: ``"freezegun"``, ``"time-machine"`` or ``"freezer"``."""
+        return self._driver.name
+
+    def now(self) -> float:
+        """The current time in seconds since the epoch, as the fake reads it."""
+        return time.time()
+
+    def advance(self, seconds: float | timedelta) -> float:
+        """Move time forward (or back, if negative) and return the new ``now()``."""
+        delta = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+        self._driver.shift(delta)
+        return time.time()
+
+    def move_to(self, when: Instant) -> float:
+        """Jump to an instant (datetime, epoch seconds or ISO 8601; naive means UTC)."""
+        self._driver.move_to(to_epoch(when))
+        return time.time()
+
+    def stop(self) -> None:
+        self._driver.stop()
+
+    def __repr__(self) -> str:
+        return f"<KVClock {_utc(time.time()).isoformat()} driven by {self.driver}>"

@@ -1,0 +1,68 @@
+"""Wrangler's file formats: bulk-put entries (``wrangler kv bulk put``)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from .jsvalues import json_stringify
+
+BULK_FIELDS: Final = ("key", "value", "expiration", "expiration_ttl", "metadata", "base64")
+
+
+@dataclass(slots=True, frozen=True)
+class BulkEntry:
+    """One entry of a bulk-put file, decoded."""
+
+    key: str
+    value: bytes
+    expiration: int | None
+    expiration_ttl: int | None
+    metadata: str | None  # JSON text
+
+
+def _number(entry: Mapping[str, Any], field: str, where: str) -> int | None:
+    value = entry.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: {field!r} must be a number of seconds, got {value!r}")
+    return int(value)
+
+
+def parse_bulk_entry(entry: object, where: str) -> BulkEntry:
+    """Check and decode one bulk-put entry; ``where`` names it in errors."""
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{where}: each entry must be an object, got {type(entry).__name__}")
+    unknown = [field for field in entry if field not in BULK_FIELDS]
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; "
+            f"the fields of a bulk-put entry are: {', '.join(BULK_FIELDS)}"
+        )
+    key, value = entry.get("key"), entry.get("value")
+    if not isinstance(key, str):
+        raise ValueError(f"{where}: 'key' must be a string, got {key!r}")
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: 'value' must be a string, got {type(value).__name__}")
+    encoded = entry.get("base64", False)
+    if not isinstance(encoded, bool):
+        raise ValueError(f"{where}: 'base64' must be true or false, got {encoded!r}")
+    if encoded:
+        try:
+            data = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"{where}: 'value' is not valid base64") from None
+    else:
+        data = value.encode("utf-8", "surrogatepass")
+    metadata = entry.get("metadata")
+    return BulkEntry(
+        key,
+        data,
+        _number(entry, "expiration", where),
+        _number(entry, "expiration_ttl", where),
+        None if metadata is None else json_stringify(metadata),
+    )
