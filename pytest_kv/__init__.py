@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from .clock import KVClock
 from .errors import KVError, KVSyntaxError, KVTypeError
+from .factory import KVFactory
 from .godview import KVEntry
 from .namespace import KVNamespace, SyncKVNamespace
-from .factory import KVFactory
 from .results import JsDict
 from .values import KVStream
 

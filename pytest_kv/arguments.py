@@ -181,9 +181,7 @@ def parse_get(method: str, key: object, args: tuple[Any, ...], kwargs: dict[str,
     return GetArgs(single, keys, response_type, cache_ttl)
 
 
-def parse_put(
-    key: object, value: object, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> PutArgs:
+def parse_put(key: object, value: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> PutArgs:
     """Arguments of ``put``, converted; the value and metadata are checked later, in
     workerd's order (key name, then metadata, then the value's type)."""
     check_sendable(key)

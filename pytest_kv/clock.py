@@ -55,18 +55,44 @@ class _Driver(Protocol):
     def stop(self) -> None: ...
 
 
+_MONOTONIC_CLOCKS = ("monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
+
+
+def _keep_monotonic_real(freezer: Any) -> None:
+    """Undo freezegun's patching of the monotonic clocks, keeping only wall time frozen.
+
+    Event loops time their sleeps and timeouts on monotonic clocks: frozen, an
+    ``await trio.sleep(1)`` never ends. time-machine 3 stopped freezing them for the
+    same reason, and KV time is wall time only.
+    """
+    from freezegun import api
+
+    reals = {
+        name: getattr(api, f"real_{name}")
+        for name in _MONOTONIC_CLOCKS
+        if hasattr(api, f"real_{name}")
+    }
+    for name, real in reals.items():
+        setattr(time, name, real)
+    kept = set(map(id, reals.values()))
+    for module, attribute, original in getattr(freezer, "undo_changes", ()):
+        if id(original) in kept:
+            setattr(module, attribute, original)
+
+
 class FreezegunDriver:
-    """Time frozen by pytest-kv itself, with freezegun."""
+    """Time frozen by pytest-kv itself, with freezegun (wall time only)."""
 
     name = "freezegun"
 
     def __init__(self, start: float) -> None:
-        from freezegun import freeze_time
+        from freezegun import api, freeze_time
 
-        # real_asyncio keeps the event loop on real monotonic time, so awaiting a
-        # sleep or a timeout in an async test never hangs while the wall clock is frozen.
+        outermost = not api.freeze_factories
         self._freezer = freeze_time(_utc(start), real_asyncio=True)
         self._factory: Any = self._freezer.start()
+        if outermost:
+            _keep_monotonic_real(self._freezer)
 
     def shift(self, delta: timedelta) -> None:
         self._factory.tick(delta)

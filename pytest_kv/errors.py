@@ -77,9 +77,7 @@ def http_error(op: str, status: int, text: str) -> KVError:
 
 
 def key_too_long(op: str, length: int) -> KVError:
-    return http_error(
-        op, 414, f"UTF-8 encoded length of {length} exceeds key length limit of 512."
-    )
+    return http_error(op, 414, f"UTF-8 encoded length of {length} exceeds key length limit of 512.")
 
 
 def invalid_cache_ttl(op: str, ttl: int) -> KVError:
@@ -95,8 +93,7 @@ UNKNOWN_RESPONSE_TYPE: Final = (
     'Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".'
 )
 PUT_VALUE_TYPE: Final = (
-    "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams "
-    "as values."
+    "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
 )
 
 

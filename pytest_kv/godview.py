@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import KVError, PUT
+from .errors import PUT, KVError
 from .jsvalues import json_parse, json_stringify
 from .limits import check_key, check_metadata_size, check_value_size
 from .store import Entry, Store

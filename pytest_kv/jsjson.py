@@ -70,12 +70,12 @@ def _js_object(pairs: list[tuple[str, Any]]) -> JsDict:
     return JsDict(js_property_order(pairs))
 
 
-class _NotJson(Exception):
+class _NotJsonError(Exception):
     """Raised inside json.loads for input that Python accepts and JSON.parse does not."""
 
 
 def _reject_constant(name: str) -> Any:
-    raise _NotJson(name)
+    raise _NotJsonError(name)
 
 
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
@@ -131,7 +131,7 @@ def json_parse(text: str) -> object:
                 parse_float=_js_number,
                 parse_constant=_reject_constant,
             )
-        except (ValueError, RecursionError, _NotJson):
+        except (ValueError, RecursionError, _NotJsonError):
             pass
     return _V8JsonParser(text).parse()
 
@@ -149,7 +149,16 @@ _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
 _DIGIT_RUN: Final = re.compile(r"[0-9]*")
 _STRING_CHUNK: Final = re.compile(r'[^"\\\x00-\x1f]*')
 _HEX: Final = frozenset("0123456789abcdefABCDEF")
-_ESCAPES: Final = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_ESCAPES: Final = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
 
 # V8 quotes the whole input when it is short, and otherwise a window of this many
 # UTF-16 units either side of the offending character.
@@ -202,7 +211,7 @@ class _V8JsonParser:
             return KVSyntaxError(f'"{self.source}" is not valid JSON')
         char = join_surrogates(self.s[pos])
         if self.n <= _SHORT_SOURCE:
-            snippet = f'"{self.source}"'
+            snippet = f'"{self._slice(0, self.n)}"'
         elif pos < _CONTEXT:
             snippet = f'"{self._slice(0, pos + _CONTEXT)}"...'
         elif pos < self.n - _CONTEXT:

@@ -50,9 +50,7 @@ def check_bulk_key(name: str, encoded: bytes) -> None:
     if name == "":
         raise http_error(GET_BULK, 400, "Key names must not be empty")
     if name in (".", ".."):
-        raise http_error(
-            GET_BULK, 400, f'Illegal key name "{name}". Please use a different name.'
-        )
+        raise http_error(GET_BULK, 400, f'Illegal key name "{name}". Please use a different name.')
     if len(encoded) > MAX_KEY_BYTES:
         raise key_too_long(GET_BULK, len(encoded))
 
@@ -87,8 +85,7 @@ def resolve_expiration(
             raise http_error(
                 PUT,
                 400,
-                f"Invalid expiration_ttl of {expiration_ttl}. "
-                "Expiration TTL must be at least 60.",
+                f"Invalid expiration_ttl of {expiration_ttl}. Expiration TTL must be at least 60.",
             )
         return now_seconds + expiration_ttl
     if expiration is not None:
@@ -135,7 +132,6 @@ def check_list_limit(op: str, limit: int) -> int:
         raise http_error(
             op,
             400,
-            f"Invalid key_count_limit of {limit}. "
-            "Please specify an integer less than 1000.",
+            f"Invalid key_count_limit of {limit}. Please specify an integer less than 1000.",
         )
     return limit

@@ -2,18 +2,20 @@
 twin ``ns.sync``, and the test-side god view.
 
 Every call reads the clock once and hands that instant to everything it does, so
-validation, expiry and the stored expiration can never disagree.
+validation, expiry and the stored expiration can never disagree. Errors are raised
+with the plugin's own frames dropped, so a failing test shows the user's call.
 """
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
 from . import godview, service
 from .arguments import PutArgs, parse_delete, parse_get, parse_list, parse_put
-from .errors import DELETE, GET, PUT
+from .errors import DELETE, GET, PUT, KVError
 from .godview import KVEntry
 from .jsvalues import json_stringify
 from .limits import check_key
@@ -82,7 +84,7 @@ class KVNamespace:
     ``clock`` replaces the time source (seconds since the epoch, like ``time.time``).
     """
 
-    __slots__ = ("name", "_store", "_clock", "_sync")
+    __slots__ = ("_clock", "_store", "_sync", "name")
 
     def __init__(self, name: str = "KV", *, clock: Clock | None = None) -> None:
         self.name = name
@@ -98,15 +100,21 @@ class KVNamespace:
         Example: ``await kv.get("k", "json")``, ``await kv.get("k", cacheTtl=300)``.
         """
         __tracebackhide__ = True
-        return _read(self._store, self._clock(), "get", key, args, kwargs, False)
+        try:
+            return _read(self._store, self._clock(), "get", key, args, kwargs, False)
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
-    async def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+    async def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """``{"value", "metadata", "cacheStatus"}`` for a key; a dict of them for a list.
 
         Example: ``(await kv.getWithMetadata("k", "json")).metadata``.
         """
         __tracebackhide__ = True
-        return _read(self._store, self._clock(), "getWithMetadata", key, args, kwargs, True)
+        try:
+            return _read(self._store, self._clock(), "getWithMetadata", key, args, kwargs, True)
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
     async def put(self, key: Any, value: Any, *args: Any, **kwargs: Any) -> None:
         """Store a value: ``put(key, value, {"expirationTtl": 60, "metadata": {...}})``.
@@ -114,16 +122,22 @@ class KVNamespace:
         ``value`` may be ``str``, ``bytes``, ``memoryview`` or an async iterable of bytes.
         """
         __tracebackhide__ = True
-        now = self._clock()
-        parsed, metadata, body = _prepare_put(key, value, args, kwargs)
-        expiration = service.check_put(parsed, metadata, now)
-        data = body if isinstance(body, bytes) else await read_stream(body)
-        service.store_put(self._store, parsed.key, data, expiration, metadata)
+        try:
+            now = self._clock()
+            parsed, metadata, body = _prepare_put(key, value, args, kwargs)
+            expiration = service.check_put(parsed, metadata, now)
+            data = body if isinstance(body, bytes) else await read_stream(body)
+            service.store_put(self._store, parsed.key, data, expiration, metadata)
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
     async def delete(self, key: Any, *args: Any) -> None:
         """Delete a key; deleting a missing key succeeds, as in production."""
         __tracebackhide__ = True
-        _delete(self._store, key, args)
+        try:
+            _delete(self._store, key, args)
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
     async def list(self, *args: Any, **kwargs: Any) -> JsDict:
         """One page of keys: ``list(prefix=..., limit=..., cursor=...)``.
@@ -131,7 +145,10 @@ class KVNamespace:
         Follow ``result.get("cursor")`` until ``result["list_complete"]`` is true.
         """
         __tracebackhide__ = True
-        return list_page(self._store, parse_list(args, kwargs), self._clock())
+        try:
+            return list_page(self._store, parse_list(args, kwargs), self._clock())
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
     # -- test-side helpers ----------------------------------------------------------
 
@@ -145,7 +162,7 @@ class KVNamespace:
         data: Mapping[str, Any] | Iterable[Mapping[str, Any]],
         *,
         expiration: float | None = None,
-        expirationTtl: float | None = None,  # noqa: N803
+        expirationTtl: float | None = None,
         metadata: Any = None,
     ) -> None:
         """Write keys directly, bypassing the binding's 60-second expiration floor.
@@ -163,7 +180,7 @@ class KVNamespace:
         """The live entry for ``key`` (value, metadata, expiration), or ``None``."""
         return godview.peek(self._store, key, self._clock())
 
-    def keys(self, prefix: str | None = None) -> list[str]:
+    def keys(self, prefix: str | None = None) -> builtins.list[str]:
         """Every live key (under ``prefix``), in production's list order."""
         return godview.keys(self._store, prefix, self._clock())
 
@@ -199,34 +216,49 @@ class SyncKVNamespace:
     def get(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """Blocking ``get``."""
         __tracebackhide__ = True
-        ns = self._ns
-        return _read(ns._store, ns._clock(), "get", key, args, kwargs, False)
+        try:
+            ns = self._ns
+            return _read(ns._store, ns._clock(), "get", key, args, kwargs, False)
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
-    def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+    def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """Blocking ``getWithMetadata``."""
         __tracebackhide__ = True
-        ns = self._ns
-        return _read(ns._store, ns._clock(), "getWithMetadata", key, args, kwargs, True)
+        try:
+            ns = self._ns
+            return _read(ns._store, ns._clock(), "getWithMetadata", key, args, kwargs, True)
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
     def put(self, key: Any, value: Any, *args: Any, **kwargs: Any) -> None:
         """Blocking ``put``; a stream value must not wait on real I/O."""
         __tracebackhide__ = True
-        ns = self._ns
-        now = ns._clock()
-        parsed, metadata, body = _prepare_put(key, value, args, kwargs)
-        expiration = service.check_put(parsed, metadata, now)
-        data = body if isinstance(body, bytes) else read_stream_blocking(body)
-        service.store_put(ns._store, parsed.key, data, expiration, metadata)
+        try:
+            ns = self._ns
+            now = ns._clock()
+            parsed, metadata, body = _prepare_put(key, value, args, kwargs)
+            expiration = service.check_put(parsed, metadata, now)
+            data = body if isinstance(body, bytes) else read_stream_blocking(body)
+            service.store_put(ns._store, parsed.key, data, expiration, metadata)
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
     def delete(self, key: Any, *args: Any) -> None:
         """Blocking ``delete``."""
         __tracebackhide__ = True
-        _delete(self._ns._store, key, args)
+        try:
+            _delete(self._ns._store, key, args)
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
     def list(self, *args: Any, **kwargs: Any) -> JsDict:
         """Blocking ``list``."""
         __tracebackhide__ = True
-        return list_page(self._ns._store, parse_list(args, kwargs), self._ns._clock())
+        try:
+            return list_page(self._ns._store, parse_list(args, kwargs), self._ns._clock())
+        except KVError as error:
+            raise error.with_traceback(None) from None  # the caller's frames only
 
     def __repr__(self) -> str:
         return f"<SyncKVNamespace {self._ns.name!r}>"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .clock import FreezegunDriver, FreezerDriver, KVClock, TimeMachineDriver
+from .clock import FreezegunDriver, FreezerDriver, KVClock, TimeMachineDriver, to_epoch
 from .factory import KVFactory
 from .namespace import KVNamespace
 from .options import OPTIONS, check_names
@@ -26,8 +26,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(option.ini_name, f"pytest-kv: {option.help}", type="string", default="")
 
 
+_INI_DEFAULTS = pytest.StashKey[dict[str, Any]]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
+    # Read the ini defaults once, so a bad value stops the run before any test.
+    defaults: dict[str, Any] = {}
+    for name, option in OPTIONS.items():
+        raw = str(config.getini(option.ini_name)).strip()
+        if raw:
+            try:
+                defaults[name] = option.from_ini(raw)
+            except (TypeError, ValueError) as error:
+                raise pytest.UsageError(
+                    f"ini option {option.ini_name} = {raw!r}: {error}"
+                ) from None
+    config.stash[_INI_DEFAULTS] = defaults
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -43,14 +58,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """ini defaults, then markers from the farthest to the closest."""
     __tracebackhide__ = True
-    options: dict[str, Any] = {}
-    for name, option in OPTIONS.items():
-        raw = str(request.config.getini(option.ini_name)).strip()
-        if raw:
-            try:
-                options[name] = option.from_ini(raw)
-            except (TypeError, ValueError) as error:
-                raise pytest.UsageError(f"ini option {option.ini_name} = {raw!r}: {error}") from None
+    options = request.config.stash[_INI_DEFAULTS]
     marked: dict[str, Any] = {}
     for marker in request.node.iter_markers("kv"):
         if marker.args:
@@ -75,7 +83,11 @@ def kv_clock(request: pytest.FixtureRequest) -> Iterator[KVClock]:
     option), or drives the test's own ``time_machine`` or ``freezer`` fixture.
     """
     __tracebackhide__ = True
-    start = _options(request).get("clock_start")
+    given = _options(request).get("clock_start")
+    try:
+        start = None if given is None else to_epoch(given)
+    except (TypeError, ValueError) as error:
+        pytest.fail(f"@pytest.mark.kv(clock_start={given!r}): {error}", pytrace=False)
     if "time_machine" in request.fixturenames:
         driver: Any = TimeMachineDriver(request.getfixturevalue("time_machine"), start)
     elif "freezer" in request.fixturenames:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .arguments import GetArgs, Key, PutArgs
 from .errors import DELETE, GET, GET_BULK, PUT, KVSyntaxError, http_error
+from .jsvalues import json_parse
 from .limits import (
     MAX_BULK_BYTES,
     MAX_BULK_KEYS,
@@ -20,7 +21,6 @@ from .limits import (
     check_value_size,
     resolve_expiration,
 )
-from .jsvalues import json_parse
 from .results import JsDict
 from .store import Entry, Store
 from .values import JSON, TEXT, decode_text, decode_value
@@ -85,7 +85,9 @@ def _bulk_value(entry: Entry, response_type: str) -> Any:
         ) from None
 
 
-def get_bulk(store: Store, args: GetArgs, keys: list[Key], now: float, with_metadata: bool) -> JsDict:
+def get_bulk(
+    store: Store, args: GetArgs, keys: list[Key], now: float, with_metadata: bool
+) -> JsDict:
     """A bulk read: a dict in request order, ``None`` for each miss."""
     response_type = _bulk_type(args.response_type)
     if len(keys) > MAX_BULK_KEYS:
@@ -155,4 +157,3 @@ def delete(store: Store, key: Key) -> None:
     check_url_key(DELETE, key)
     with store.lock:
         store.delete(key.encoded)
-

@@ -32,7 +32,7 @@ class Entry:
 class Store:
     """A namespace's entries, keyed by UTF-8 bytes so ``list`` order is production's."""
 
-    __slots__ = ("lock", "_entries")
+    __slots__ = ("_entries", "lock")
 
     def __init__(self) -> None:
         # Each binding call holds the lock for its whole store access, so a

@@ -139,7 +139,7 @@ class KVStream:
         data = b"".join([chunk async for chunk in stream])
     """
 
-    __slots__ = ("_data", "_chunk_size")
+    __slots__ = ("_chunk_size", "_data")
 
     def __init__(self, data: bytes, chunk_size: int = 65536) -> None:
         self._data: bytes | None = data

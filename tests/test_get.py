@@ -75,7 +75,7 @@ async def test_json_on_a_non_json_value_is_a_syntax_error(ns: KVNamespace) -> No
 async def test_json_on_an_empty_value(ns: KVNamespace) -> None:
     await ns.put("k", "")
     assert await ns.get("k") == ""
-    with pytest.raises(KVSyntaxError, match="^Unexpected end of JSON input$"):
+    with pytest.raises(KVSyntaxError, match=r"^Unexpected end of JSON input$"):
         await ns.get("k", "json")
 
 
@@ -205,7 +205,7 @@ async def test_results_are_fresh_objects(ns: KVNamespace) -> None:
 
 async def test_the_binding_behaves_like_the_runtime_object(ns: KVNamespace) -> None:
     assert bool(ns) is True
-    with pytest.raises(TypeError, match="'KvNamespace' object has no len()"):
+    with pytest.raises(TypeError, match=r"'KvNamespace' object has no len\(\)"):
         len(ns)
     with pytest.raises(TypeError, match="'KvNamespace' object is not iterable"):
         iter(ns)

@@ -60,7 +60,9 @@ async def test_exactly_512_bytes_is_accepted(ns: KVNamespace) -> None:
     assert ns.keys() == ["k" * 512]
 
 
-@pytest.mark.parametrize("key", ["...", "/a", "a/", "a/b?c#d%e f", "%2F", "%", " sp ", "\\", "a\x00b"])
+@pytest.mark.parametrize(
+    "key", ["...", "/a", "a/", "a/b?c#d%e f", "%2F", "%", " sp ", "\\", "a\x00b"]
+)
 async def test_other_names_round_trip_exactly(ns: KVNamespace, key: str) -> None:
     await ns.put(key, "v")
     assert await ns.get(key) == "v"
@@ -108,9 +110,7 @@ async def test_bulk_reads_turn_lone_surrogates_into_replacement_characters(
 
 
 @pytest.mark.parametrize("key", [b"key", {"a": 1}, object()])
-async def test_non_string_objects_are_rejected_with_a_reason(
-    ns: KVNamespace, key: object
-) -> None:
+async def test_non_string_objects_are_rejected_with_a_reason(ns: KVNamespace, key: object) -> None:
     with pytest.raises(KVTypeError, match="a key must be a str"):
         await ns.put(key, "v")
     assert ns.keys() == []

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-
 from conftest import ManualClock, Snapshot
+
 from pytest_kv import KVError, KVNamespace, KVTypeError
 
 pytestmark = pytest.mark.anyio
@@ -105,7 +105,9 @@ async def test_expiration_forms(ns: KVNamespace, call: Any) -> None:
     assert (await ns.list())["keys"] == [{"name": "k", "expiration": NOW + 60}]
 
 
-async def test_ttl_counts_from_the_current_whole_second(ns: KVNamespace, clock: ManualClock) -> None:
+async def test_ttl_counts_from_the_current_whole_second(
+    ns: KVNamespace, clock: ManualClock
+) -> None:
     clock.now = 1000.9
     await ns.put("k", "v", expirationTtl=60)
     assert ns.peek("k").expiration == 1060  # type: ignore[union-attr]
@@ -115,12 +117,30 @@ async def test_ttl_counts_from_the_current_whole_second(ns: KVNamespace, clock: 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"expirationTtl": "nan"}, "Invalid expiration_ttl of 0. Please specify integer greater than 0."),
-        ({"expirationTtl": 0}, "Invalid expiration_ttl of 0. Please specify integer greater than 0."),
-        ({"expirationTtl": None}, "Invalid expiration_ttl of 0. Please specify integer greater than 0."),
-        ({"expirationTtl": -5}, "Invalid expiration_ttl of -5. Please specify integer greater than 0."),
-        ({"expirationTtl": 30}, "Invalid expiration_ttl of 30. Expiration TTL must be at least 60."),
-        ({"expirationTtl": 59.9}, "Invalid expiration_ttl of 59. Expiration TTL must be at least 60."),
+        (
+            {"expirationTtl": "nan"},
+            "Invalid expiration_ttl of 0. Please specify integer greater than 0.",
+        ),
+        (
+            {"expirationTtl": 0},
+            "Invalid expiration_ttl of 0. Please specify integer greater than 0.",
+        ),
+        (
+            {"expirationTtl": None},
+            "Invalid expiration_ttl of 0. Please specify integer greater than 0.",
+        ),
+        (
+            {"expirationTtl": -5},
+            "Invalid expiration_ttl of -5. Please specify integer greater than 0.",
+        ),
+        (
+            {"expirationTtl": 30},
+            "Invalid expiration_ttl of 30. Expiration TTL must be at least 60.",
+        ),
+        (
+            {"expirationTtl": 59.9},
+            "Invalid expiration_ttl of 59. Expiration TTL must be at least 60.",
+        ),
         (
             {"expiration": "nan"},
             "Invalid expiration of 0. Please specify integer greater than the current number "
@@ -169,7 +189,7 @@ async def test_int32_range(ns: KVNamespace, field: str, value: object) -> None:
 
 
 async def test_python_ints_beyond_2_53_become_bigints(ns: KVNamespace) -> None:
-    with pytest.raises(KVTypeError, match="^Cannot convert a BigInt value to a number$"):
+    with pytest.raises(KVTypeError, match=r"^Cannot convert a BigInt value to a number$"):
         await ns.put("k", "v", expirationTtl=2**60)
 
 
@@ -210,7 +230,9 @@ async def test_value_limit_is_25_mib(ns: KVNamespace, state: Snapshot) -> None:
     before = state(ns)
     with pytest.raises(KVError) as info:
         await ns.put("k", b"x" * 26214401)
-    assert str(info.value) == "KV PUT failed: 413 Value length of 26214401 exceeds limit of 26214400."
+    assert (
+        str(info.value) == "KV PUT failed: 413 Value length of 26214401 exceeds limit of 26214400."
+    )
     assert info.value.status == 413
     assert state(ns) == before
 

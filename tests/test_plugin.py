@@ -1,0 +1,221 @@
+"""The plugin's wiring, tested from the outside with pytester."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _quiet_pytest_asyncio(pytester: pytest.Pytester) -> None:
+    """Inner runs get an ini file, so pytest-asyncio does not warn about its defaults."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+
+
+def test_entry_point_registers_the_plugin(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--fixtures")
+    listed = result.stdout.str()
+    assert "fixtures defined from pytest_kv.plugin" in listed
+    for fixture in ("kv", "kv_clock", "kv_factory"):
+        assert f"\n{fixture} -- " in listed
+    result = pytester.runpytest_subprocess("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.kv(**options): *clock_start*"])
+
+
+def test_fixtures_in_a_users_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_kv import KVNamespace
+
+        @pytest.fixture(params=["asyncio", "trio"])
+        def anyio_backend(request):
+            return request.param
+
+        @pytest.mark.anyio
+        async def test_async(kv):
+            assert isinstance(kv, KVNamespace) and kv.name == "KV"
+            await kv.put("k", "v")
+            assert await kv.get("k") == "v"
+
+        def test_fresh_namespace_per_test(kv):
+            assert kv.keys() == []
+            kv.seed({"k": "v"})
+
+        def test_factory_makes_independent_namespaces(kv_factory):
+            users, sessions = kv_factory("USERS"), kv_factory()
+            users.sync.put("u", "1")
+            assert sessions.sync.get("u") is None
+            assert (users.name, sessions.name) == ("USERS", "KV")
+            assert kv_factory.namespaces == [users, sessions]
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=4)
+
+
+def test_closest_marker_wins(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        asyncio_default_fixture_loop_scope = function
+        kv_clock_start = 2020-01-01T00:00:00Z
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        pytestmark = pytest.mark.kv(clock_start=1_000)
+
+        def test_ini_loses_to_module(kv_clock):
+            assert kv_clock.now() == 1_000
+
+        @pytest.mark.kv(clock_start=2_000)
+        class TestClass:
+            def test_class_wins(self, kv_clock):
+                assert kv_clock.now() == 2_000
+
+            @pytest.mark.kv(clock_start=3_000)
+            def test_function_wins(self, kv_clock):
+                assert kv_clock.now() == 3_000
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=3)
+
+
+def test_ini_option_sets_the_suite_default(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        asyncio_default_fixture_loop_scope = function
+        kv_clock_start = 2020-01-01T00:00:00Z
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_ini(kv_clock):
+            assert kv_clock.now() == 1577836800
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_bad_ini_value_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        asyncio_default_fixture_loop_scope = function
+        kv_clock_start = whenever
+        """
+    )
+    pytester.makepyfile("def test_x(kv_clock): pass")
+    result = pytester.runpytest()
+    result.stderr.fnmatch_lines(["*ini option kv_clock_start = 'whenever': not an ISO 8601*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_a_misspelled_marker_option_errors_with_a_hint(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.kv(clockstart=5)
+        def test_x(kv):
+            pass
+
+        @pytest.mark.kv(5)
+        def test_positional(kv):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*@pytest.mark.kv: unknown option 'clockstart'; did you mean 'clock_start'?*",
+            "*@pytest.mark.kv takes options by name only*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*pytest_kv/plugin.py*")
+
+
+def test_a_misspelled_factory_option_errors_with_a_hint(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_x(kv_factory):
+            kv_factory("KV", clock_strat=5)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*kv_factory(): unknown option 'clock_strat'; did you mean*"])
+
+
+def test_seeding_fixtures_see_the_frozen_clock(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.fixture
+        def seeded(kv):
+            kv.seed({"k": "v"}, expirationTtl=60)
+            return time.time()
+
+        @pytest.mark.kv(clock_start=1_000_000)
+        def test_x(seeded, kv, kv_clock):
+            assert seeded == 1_000_000
+            assert kv.peek("k").expiration == 1_000_060
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_failures_show_the_users_call_not_the_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_x(kv):
+            kv.sync.put("k", "v", expirationTtl=30)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            '*kv.sync.put("k", "v", expirationTtl=30)',
+            "E*KVError: KV PUT failed: 400 Invalid expiration_ttl of 30. Expiration TTL must "
+            "be at least 60.",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*pytest_kv/*")
+
+
+def test_time_is_restored_between_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import time
+
+        def test_frozen(kv_clock):
+            kv_clock.move_to(0)
+            assert time.time() == 0
+
+        def test_after():
+            assert time.time() > 1_700_000_000
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_works_under_xdist(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_x(kv, kv_clock, n):
+            kv.sync.put(f"k{n}", "v", expirationTtl=60)
+            assert kv.keys() == [f"k{n}"]
+            kv_clock.advance(60)
+            assert kv.keys() == []
+        """
+    )
+    pytester.runpytest_subprocess("-n", "2").assert_outcomes(passed=8)
