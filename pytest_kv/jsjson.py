@@ -94,6 +94,29 @@ def join_surrogates(s: str) -> str:
     return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
+def _where(units: str, pos: int) -> str:
+    """``"9 (line 3 column 8)"``: the position as workerd's V8 reports it.
+
+    Node 20's V8 gives the position alone; the V8 in current workerd adds the line
+    and column, counting ``\r\n`` as one line break and ``\r`` or ``\n`` as one each.
+    """
+    before = units[:pos]
+    if "\r" not in before:
+        line = before.count("\n") + 1
+        column = pos - before.rfind("\n")
+    else:
+        line, start, i = 1, 0, 0
+        while i < pos:
+            if before[i] == "\r" and i < pos - 1 and before[i + 1] == "\n":
+                i += 1
+            if before[i] in "\r\n":
+                line += 1
+                start = i + 1
+            i += 1
+        column = pos - start + 1
+    return f"{pos} (line {line} column {column})"
+
+
 def _to_utf16_units(s: str) -> str:
     # One Python character per UTF-16 code unit, so indices match V8's positions.
     if _ASTRAL.search(s) is None:
@@ -120,8 +143,8 @@ def json_parse(text: str) -> object:
         ...
         pytest_kv.errors.KVSyntaxError: Unexpected token 'v', "value" is not valid JSON
     """
-    # Unpaired surrogate characters in the text itself need JS string semantics
-    # (an escaped high surrogate next to a raw low one is a pair in JS).
+    # Surrogate characters in the text itself need UTF-16 semantics that json.loads
+    # lacks (in JS an escaped high surrogate next to a raw low one forms a pair).
     if _SURROGATE.search(text) is None:
         try:
             return json.loads(
@@ -193,7 +216,7 @@ class _V8JsonParser:
 
     # -- errors --------------------------------------------------------------------
     def _at(self, what: str, pos: int) -> KVSyntaxError:
-        return KVSyntaxError(f"{what} in JSON at position {pos}")
+        return KVSyntaxError(f"{what} in JSON at position {_where(self.s, pos)}")
 
     def _unexpected(self, pos: int, expected: str | None = None) -> KVSyntaxError:
         # A specific expectation wins even at the end of input; without one, the
@@ -299,6 +322,10 @@ class _V8JsonParser:
             elif escape in _ESCAPES:
                 parts.append(_ESCAPES[escape])
                 self.i += 1
+            elif escape > "\xff":
+                # V8 only classifies Latin-1 escape characters; others get the
+                # generic "Unexpected token" message.
+                raise self._unexpected(self.i)
             else:
                 raise self._at("Bad escaped character", self.i)
 
@@ -375,5 +402,5 @@ class _V8JsonParser:
                 stack.pop()
             else:
                 if self._skip_whitespace() is not None:
-                    raise KVSyntaxError(f"{_TRAILING} at position {self.i}")
+                    raise KVSyntaxError(f"{_TRAILING} at position {_where(self.s, self.i)}")
                 return value
