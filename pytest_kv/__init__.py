@@ -10,24 +10,35 @@ Example::
 from __future__ import annotations
 
 from .clock import KVClock
+from .consistency import assert_consistent, assert_eventually
+from .edge import KVEvent
 from .errors import KVError, KVSyntaxError, KVTypeError
 from .factory import KVFactory
 from .godview import KVEntry
 from .namespace import KVNamespace, SyncKVNamespace
+from .propagation import AfterReads, Fixed, PerLocation, Propagation, RandomDelay
 from .results import JsDict
 from .values import KVStream
 
 __all__ = [
+    "AfterReads",
+    "Fixed",
     "JsDict",
     "KVClock",
     "KVEntry",
     "KVError",
+    "KVEvent",
     "KVFactory",
     "KVNamespace",
     "KVStream",
     "KVSyntaxError",
     "KVTypeError",
+    "PerLocation",
+    "Propagation",
+    "RandomDelay",
     "SyncKVNamespace",
+    "assert_consistent",
+    "assert_eventually",
 ]
 
 __version__ = "0.1.0"

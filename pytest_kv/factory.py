@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .namespace import KVNamespace
-from .options import check_names, namespace_options
+from .namespace import KVNamespace, MovableClock
+from .options import check_names, merge, namespace_options
 
 __all__ = ["KVFactory"]
 
@@ -24,17 +24,18 @@ class KVFactory:
             assert sessions.sync.get("u:1") is None
     """
 
-    __slots__ = ("_defaults", "namespaces")
+    __slots__ = ("_clock", "_defaults", "namespaces")
 
-    def __init__(self, defaults: dict[str, Any]) -> None:
+    def __init__(self, defaults: dict[str, Any], clock: MovableClock | None = None) -> None:
         self._defaults = defaults
+        self._clock = clock
         self.namespaces: list[KVNamespace] = []
 
     def __call__(self, name: str = "KV", **options: Any) -> KVNamespace:
         __tracebackhide__ = True
         check_names(options, "kv_factory()")
-        merged = namespace_options(self._defaults | options)
-        namespace = KVNamespace(name, **merged)
+        merged = namespace_options(merge(self._defaults, options))
+        namespace = KVNamespace(name, clock=self._clock, **merged)
         self.namespaces.append(namespace)
         return namespace
 

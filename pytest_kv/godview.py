@@ -48,7 +48,8 @@ class KVEntry:
         return json_parse(self.text)
 
 
-def _seed_bytes(value: object) -> bytes:
+def seed_bytes(value: object) -> bytes:
+    """A seeded value as stored: text as UTF-8, bytes as they are, the rest as JSON."""
     if isinstance(value, str):
         return encode_text(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -78,15 +79,14 @@ def _entry(
     return encoded, Entry(name, data, expiration, metadata)
 
 
-def seed(
-    store: Store,
+def prepare(
     now: float,
     data: Mapping[str, Any] | Iterable[Mapping[str, Any]],
     expiration: float | None,
     expiration_ttl: float | None,
     metadata: Any,
-) -> None:
-    """Write every item, or none of them if any is invalid."""
+) -> list[tuple[bytes, Entry]]:
+    """Every item to seed, checked, so that an invalid one stops them all."""
     shared_metadata = None if metadata is None else json_stringify(metadata)
     shared_expiration = _expiration(now, expiration, expiration_ttl)
     prepared: list[tuple[bytes, Entry]] = []
@@ -94,7 +94,7 @@ def seed(
         for name, value in data.items():
             if not isinstance(name, str):
                 raise TypeError(f"seed keys must be str, got {type(name).__name__} {name!r}")
-            prepared.append(_entry(name, _seed_bytes(value), shared_expiration, shared_metadata))
+            prepared.append(_entry(name, seed_bytes(value), shared_expiration, shared_metadata))
     else:
         for index, raw in enumerate(data):
             item = parse_bulk_entry(raw, f"seed entry {index}")
@@ -107,9 +107,7 @@ def seed(
                     shared_metadata if item.metadata is None else item.metadata,
                 )
             )
-    with store.lock:
-        for key, entry in prepared:
-            store.put(key, entry)
+    return prepared
 
 
 def peek(store: Store, key: str, now: float) -> KVEntry | None:

@@ -12,7 +12,8 @@ from .errors import GET
 from .jsvalues import json_parse
 from .limits import check_list_limit, check_prefix
 from .results import JsDict
-from .store import Entry, Store
+from .service import Backend
+from .store import Entry
 from .values import encode_text
 
 # Production's cursors are long opaque tokens. Ours are opaque too (a tag plus the
@@ -54,14 +55,14 @@ def key_entry(entry: Entry) -> JsDict:
     return item
 
 
-def list_page(store: Store, args: ListArgs, now: float) -> JsDict:
+def list_page(backend: Backend, args: ListArgs, now: float) -> JsDict:
     """One page of keys, shaped exactly like production's list result."""
     limit = check_list_limit(GET, args.limit)
     prefix = encode_text(args.prefix) if args.prefix else b""
     check_prefix(GET, prefix)
     after = decode_cursor(args.cursor) if args.cursor else None
-    with store.lock:
-        entries, more = store.page(prefix, after, limit, now)
+    with backend.lock:
+        entries, more = backend.page(prefix, after, limit, now)
     result = JsDict(keys=[key_entry(entry) for entry in entries], list_complete=not more)
     if more:
         result["cursor"] = encode_cursor(encode_text(entries[-1].name))

@@ -1,5 +1,5 @@
 """``KVNamespace``: the binding (async, exactly the Python Workers shape), its blocking
-twin ``ns.sync``, and the test-side god view.
+twin ``ns.sync``, the view from each edge location, and the test-side god view.
 
 Every call reads the clock once and hands that instant to everything it does, so
 validation, expiry and the stored expiration can never disagree. Errors are raised
@@ -10,23 +10,32 @@ from __future__ import annotations
 
 import builtins
 import time
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from typing import Any, NoReturn
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, NoReturn, Protocol
 
 from . import godview, service
-from .arguments import PutArgs, parse_delete, parse_get, parse_list, parse_put
+from .arguments import PutArgs, convert_key, parse_delete, parse_get, parse_list, parse_put
+from .edge import Edge, KVEvent, LocationView
 from .errors import DELETE, GET, PUT, KVError
 from .godview import KVEntry
 from .jsvalues import json_stringify
 from .limits import check_key
 from .listing import list_page
+from .options import consistency
 from .results import JsDict
-from .store import Store
+from .service import Backend
+from .store import Entry, Store
 from .values import encode_value, read_stream, read_stream_blocking
 
 __all__ = ["KVNamespace", "SyncKVNamespace"]
 
-Clock = Callable[[], float]
+
+class MovableClock(Protocol):
+    """A clock that ``settle()`` and ``assert_eventually`` can move (``KVClock`` is one)."""
+
+    def now(self) -> float: ...
+    def advance(self, seconds: float | timedelta) -> float: ...
 
 
 def wall_time() -> float:
@@ -34,21 +43,55 @@ def wall_time() -> float:
     return time.time()
 
 
+class _Shared:
+    """What every location's view of one namespace shares."""
+
+    __slots__ = ("clock", "edge", "name", "now", "settings", "store", "views")
+
+    def __init__(self, name: str, clock: Callable[[], float] | MovableClock | None, settings: Any):
+        self.name = name
+        self.store = Store()
+        self.settings = settings
+        self.edge = (
+            Edge(settings.locations, settings.propagation, settings.list_lag, self.store)
+            if settings.eventual
+            else None
+        )
+        self.clock = clock
+        if clock is None:
+            self.now: Callable[[], float] = wall_time
+        elif callable(getattr(clock, "now", None)):
+            self.now = clock.now  # type: ignore[union-attr]
+        elif callable(clock):
+            self.now = clock
+        else:
+            raise TypeError(f"clock must be a callable or have now() and advance(), got {clock!r}")
+        self.views: dict[str, KVNamespace] = {}
+
+    def advance(self, seconds: float) -> None:
+        if not callable(getattr(self.clock, "advance", None)):
+            raise RuntimeError(
+                "this namespace's clock cannot be moved: pass a clock with now() and "
+                "advance(), such as the kv_clock fixture, or use the kv fixtures"
+            )
+        self.clock.advance(seconds)  # type: ignore[union-attr]
+
+
 def _read(
-    store: Store,
-    now: float,
+    ns: KVNamespace,
     method: str,
     key: object,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     with_metadata: bool,
 ) -> Any:
+    now = ns._now()
     parsed = parse_get(method, key, args, kwargs)
     if parsed.keys is not None:
-        return service.get_bulk(store, parsed, parsed.keys, now, with_metadata)
+        return service.get_bulk(ns._backend, parsed, parsed.keys, now, with_metadata, ns._cache_ttl)
     assert parsed.key is not None
     check_key(GET, parsed.key.name, parsed.key.encoded)
-    return service.get_one(store, parsed, parsed.key, now, with_metadata)
+    return service.get_one(ns._backend, parsed, parsed.key, now, with_metadata, ns._cache_ttl)
 
 
 def _prepare_put(
@@ -61,10 +104,11 @@ def _prepare_put(
     return parsed, metadata, encode_value(value)
 
 
-def _delete(store: Store, key: object, args: tuple[Any, ...]) -> None:
+def _delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
+    now = ns._now()
     parsed = parse_delete(key, args)
     check_key(DELETE, parsed.name, parsed.encoded)
-    service.delete(store, parsed)
+    service.delete(ns._backend, parsed, now, ns._cache_ttl)
 
 
 class KVNamespace:
@@ -81,16 +125,45 @@ class KVNamespace:
         assert await ns.get("s:1") == "alice"
         assert ns.sync.get("s:1") == "alice"
 
-    ``clock`` replaces the time source (seconds since the epoch, like ``time.time``).
+    ``clock`` replaces the time source: a callable returning epoch seconds, or an
+    object with ``now()`` and ``advance()`` (needed by ``settle()``). The other
+    options choose the consistency model: ``locations``, ``consistency``
+    (``"strong"`` or ``"eventual"``), ``propagation``, ``cache_ttl`` and ``list_lag``.
     """
 
-    __slots__ = ("_clock", "_store", "_sync", "name")
+    __slots__ = ("_backend", "_cache_ttl", "_now", "_shared", "_sync", "location", "name")
 
-    def __init__(self, name: str = "KV", *, clock: Clock | None = None) -> None:
-        self.name = name
-        self._store = Store()
-        self._clock: Clock = wall_time if clock is None else clock
+    name: str
+    location: str
+    _shared: _Shared
+    _backend: Backend
+    _now: Callable[[], float]
+    _cache_ttl: int
+    _sync: SyncKVNamespace
+
+    def __init__(
+        self,
+        name: str = "KV",
+        *,
+        clock: Callable[[], float] | MovableClock | None = None,
+        locations: Sequence[str] = ("local",),
+        consistency: str = "strong",
+        propagation: Any = None,
+        cache_ttl: int | None = None,
+        list_lag: float | None = None,
+    ) -> None:
+        settings = _consistency(locations, consistency, propagation, cache_ttl, list_lag)
+        self._bind(_Shared(name, clock, settings), settings.locations[0])
+
+    def _bind(self, shared: _Shared, location: str) -> None:
+        self.name = shared.name
+        self.location = location
+        self._shared = shared
+        self._now = shared.now
+        self._backend = shared.store if shared.edge is None else LocationView(shared.edge, location)
+        self._cache_ttl = shared.settings.cache_ttl
         self._sync = SyncKVNamespace(self)
+        shared.views[location] = self
 
     # -- the binding -------------------------------------------------------------
 
@@ -101,7 +174,7 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            return _read(self._store, self._clock(), "get", key, args, kwargs, False)
+            return _read(self, "get", key, args, kwargs, False)
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -112,7 +185,7 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            return _read(self._store, self._clock(), "getWithMetadata", key, args, kwargs, True)
+            return _read(self, "getWithMetadata", key, args, kwargs, True)
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -123,11 +196,13 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            now = self._clock()
+            now = self._now()
             parsed, metadata, body = _prepare_put(key, value, args, kwargs)
             expiration = service.check_put(parsed, metadata, now)
             data = body if isinstance(body, bytes) else await read_stream(body)
-            service.store_put(self._store, parsed.key, data, expiration, metadata)
+            service.store_put(
+                self._backend, parsed.key, data, expiration, metadata, now, self._cache_ttl
+            )
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -135,7 +210,7 @@ class KVNamespace:
         """Delete a key; deleting a missing key succeeds, as in production."""
         __tracebackhide__ = True
         try:
-            _delete(self._store, key, args)
+            _delete(self, key, args)
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -146,7 +221,7 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            return list_page(self._store, parse_list(args, kwargs), self._clock())
+            return list_page(self._backend, parse_list(args, kwargs), self._now())
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -157,6 +232,33 @@ class KVNamespace:
         """The same binding with blocking methods: ``kv.sync.get("k")``."""
         return self._sync
 
+    @property
+    def locations(self) -> tuple[str, ...]:
+        """Every location of the namespace; the first is the namespace object's own."""
+        return tuple(self._shared.settings.locations)
+
+    @property
+    def consistency(self) -> str:
+        """``"strong"`` or ``"eventual"``."""
+        return "eventual" if self._shared.edge is not None else "strong"
+
+    def at(self, location: str) -> KVNamespace:
+        """The same namespace as code running at ``location`` sees it (same API).
+
+        Example: ``await kv.at("syd").get("flag")``.
+        """
+        shared = self._shared
+        view = shared.views.get(location)
+        if view is None:
+            if location not in shared.settings.locations:
+                raise ValueError(
+                    f"unknown location {location!r}; the locations of namespace "
+                    f"{shared.name!r} are: {', '.join(shared.settings.locations)}"
+                )
+            view = object.__new__(KVNamespace)
+            view._bind(shared, location)
+        return view
+
     def seed(
         self,
         data: Mapping[str, Any] | Iterable[Mapping[str, Any]],
@@ -165,7 +267,7 @@ class KVNamespace:
         expirationTtl: float | None = None,
         metadata: Any = None,
     ) -> None:
-        """Write keys directly, bypassing the binding's 60-second expiration floor.
+        """Write keys directly, visible everywhere at once, bypassing the 60-second floor.
 
         ``data`` is a mapping of key to value (``str``, ``bytes``, or anything JSON),
         or wrangler bulk-put entries (``key``, ``value``, ``base64``, ``expiration``,
@@ -174,15 +276,96 @@ class KVNamespace:
 
         Example: ``kv.seed({"flag:beta": "on"}, expirationTtl=5)``.
         """
-        godview.seed(self._store, self._clock(), data, expiration, expirationTtl, metadata)
+        shared, now = self._shared, self._now()
+        entries = godview.prepare(now, data, expiration, expirationTtl, metadata)
+        with shared.store.lock:
+            for key, entry in entries:
+                shared.store.put(key, entry)
+                if shared.edge is not None:
+                    shared.edge.seed(key, entry, now)
 
     def peek(self, key: str) -> KVEntry | None:
-        """The live entry for ``key`` (value, metadata, expiration), or ``None``."""
-        return godview.peek(self._store, key, self._clock())
+        """The live entry for ``key`` (the truth, not a location's view), or ``None``."""
+        return godview.peek(self._shared.store, key, self._now())
 
     def keys(self, prefix: str | None = None) -> builtins.list[str]:
-        """Every live key (under ``prefix``), in production's list order."""
-        return godview.keys(self._store, prefix, self._clock())
+        """Every live key (under ``prefix``), in production's list order: the truth."""
+        return godview.keys(self._shared.store, prefix, self._now())
+
+    # -- eventual consistency ------------------------------------------------------
+
+    def settle(self) -> float:
+        """Advance the clock until every location, and every ``list()``, agrees with
+        the truth; return how many seconds that took (0 when they already agree).
+
+        Example::
+
+            await kv.put("flag", "on")
+            kv.settle()
+            assert await kv.at("syd").get("flag") == "on"
+        """
+        edge = self._shared.edge
+        if edge is None:
+            return 0.0
+        start = now = self._now()
+        for _ in range(3):  # a clock that keeps microseconds may land just short
+            with self._shared.store.lock:
+                target = edge.settle_time(now)
+            if target <= now:
+                break
+            self._shared.advance(max(target - now, 1e-6))
+            now = self._now()
+        return now - start
+
+    def plant_stale(
+        self,
+        key: str,
+        value: Any,
+        *,
+        seconds: float = 60,
+        metadata: Any = None,
+        expiration: int | None = None,
+    ) -> None:
+        """Make this location serve ``value`` for ``key`` for ``seconds``, whatever
+        the truth, as a stale cached copy would.
+
+        Example: ``kv.at("syd").plant_stale("config", '{"v": 1}', seconds=30)``.
+        """
+        name, encoded, _ = _god_key(key)
+        metadata_json = None if metadata is None else json_stringify(metadata)
+        entry = Entry(name, godview.seed_bytes(value), expiration, metadata_json)
+        self._plant(encoded, name, entry, seconds)
+
+    def plant_miss(self, key: str, *, seconds: float = 60) -> None:
+        """Make this location answer "no such key" for ``key`` for ``seconds``, as a
+        cached miss (a negative lookup) would.
+
+        Example: ``kv.at("lhr").plant_miss("user:1", seconds=60)``.
+        """
+        name, encoded, _ = _god_key(key)
+        self._plant(encoded, name, None, seconds)
+
+    def _plant(self, encoded: bytes, name: str, entry: Entry | None, seconds: float) -> None:
+        edge = self._shared.edge
+        if edge is None:
+            raise RuntimeError(
+                "planting stale reads needs consistency='eventual': a strongly "
+                "consistent namespace has no read caches"
+            )
+        if seconds <= 0:
+            raise ValueError(f"seconds must be more than 0, got {seconds!r}")
+        with self._shared.store.lock:
+            edge.plant(encoded, name, entry, self.location, self._now(), seconds)
+
+    def history(self, key: str) -> builtins.list[KVEvent]:
+        """What happened to ``key`` at every location: writes, reads (with cache
+        ``HIT``/``MISS``), seeds and planted values, oldest first. Eventual mode only.
+        """
+        edge = self._shared.edge
+        if edge is None:
+            return []
+        with self._shared.store.lock:
+            return edge.history_of(_god_key(key)[1])
 
     # -- what the runtime's binding object does for Python ----------------------------
 
@@ -196,7 +379,20 @@ class KVNamespace:
         raise TypeError("'KvNamespace' object is not iterable")
 
     def __repr__(self) -> str:
-        return f"<KVNamespace {self.name!r}>"
+        where = f" at {self.location!r}" if len(self._shared.settings.locations) > 1 else ""
+        return f"<KVNamespace {self.name!r}{where} ({self.consistency})>"
+
+
+def _consistency(
+    locations: Sequence[str], mode: str, propagation: Any, cache_ttl: Any, list_lag: Any
+) -> Any:
+    __tracebackhide__ = True
+    return consistency(locations, mode, propagation, cache_ttl, list_lag)
+
+
+def _god_key(key: str) -> tuple[str, bytes, bool]:
+    converted = convert_key("god view", key)
+    return converted.name, converted.encoded, converted.well_formed
 
 
 class SyncKVNamespace:
@@ -217,8 +413,7 @@ class SyncKVNamespace:
         """Blocking ``get``."""
         __tracebackhide__ = True
         try:
-            ns = self._ns
-            return _read(ns._store, ns._clock(), "get", key, args, kwargs, False)
+            return _read(self._ns, "get", key, args, kwargs, False)
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -226,8 +421,7 @@ class SyncKVNamespace:
         """Blocking ``getWithMetadata``."""
         __tracebackhide__ = True
         try:
-            ns = self._ns
-            return _read(ns._store, ns._clock(), "getWithMetadata", key, args, kwargs, True)
+            return _read(self._ns, "getWithMetadata", key, args, kwargs, True)
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -236,11 +430,13 @@ class SyncKVNamespace:
         __tracebackhide__ = True
         try:
             ns = self._ns
-            now = ns._clock()
+            now = ns._now()
             parsed, metadata, body = _prepare_put(key, value, args, kwargs)
             expiration = service.check_put(parsed, metadata, now)
             data = body if isinstance(body, bytes) else read_stream_blocking(body)
-            service.store_put(ns._store, parsed.key, data, expiration, metadata)
+            service.store_put(
+                ns._backend, parsed.key, data, expiration, metadata, now, ns._cache_ttl
+            )
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -248,7 +444,7 @@ class SyncKVNamespace:
         """Blocking ``delete``."""
         __tracebackhide__ = True
         try:
-            _delete(self._ns._store, key, args)
+            _delete(self._ns, key, args)
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -256,7 +452,7 @@ class SyncKVNamespace:
         """Blocking ``list``."""
         __tracebackhide__ = True
         try:
-            return list_page(self._ns._store, parse_list(args, kwargs), self._ns._clock())
+            return list_page(self._ns._backend, parse_list(args, kwargs), self._ns._now())
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 

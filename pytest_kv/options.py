@@ -6,12 +6,20 @@ Options reach fixtures from ini settings (suite-wide defaults, ``kv_<name>``), t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from .clock import to_epoch
 from .errors import did_you_mean
+from .propagation import Propagation, as_model
+
+STRONG: Final = "strong"
+EVENTUAL: Final = "eventual"
+# Options that only mean something when reads can be stale.
+EVENTUAL_ONLY: Final = ("propagation", "cache_ttl", "list_lag")
 
 
 def _instant(text: str) -> float:
@@ -19,6 +27,21 @@ def _instant(text: str) -> float:
         return float(text)
     except ValueError:
         return to_epoch(text)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name for name in re.split(r"[\s,]+", text) if name)
+
+
+def _propagation(text: str) -> object:
+    """``60``, or ``lhr=5 syd=90 *=60`` for a delay per destination."""
+    if "=" not in text:
+        return float(text)
+    delays: dict[str, float] = {}
+    for pair in _names(text):
+        location, _, seconds = pair.partition("=")
+        delays[location] = float(seconds)
+    return delays
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +59,23 @@ class Option:
 OPTIONS: Final[dict[str, Option]] = {
     option.name: option
     for option in (
+        Option(
+            "locations",
+            "edge locations, comma-separated; the first is where a namespace object "
+            "reads and writes (default: local)",
+            _names,
+        ),
+        Option("consistency", "strong or eventual (default: strong)", str.strip),
+        Option(
+            "propagation",
+            "eventual: seconds until a write reaches other locations, or loc=seconds "
+            "pairs with *=default (default: 60)",
+            _propagation,
+        ),
+        Option("cache_ttl", "eventual: cacheTtl of reads that give none (default: 60)", int),
+        Option(
+            "list_lag", "eventual: seconds before a change shows in list() (default: 60)", float
+        ),
         Option(
             "clock_start",
             "where kv_clock freezes time: epoch seconds or ISO 8601 (UTC unless an "
@@ -57,5 +97,88 @@ def check_names(names: Iterable[str], where: str) -> None:
             )
 
 
+def merge(farther: Mapping[str, Any], closer: Mapping[str, Any]) -> dict[str, Any]:
+    """``closer`` wins; choosing strong consistency drops farther eventual settings."""
+    merged = dict(farther)
+    if closer.get("consistency") == STRONG:
+        for name in EVENTUAL_ONLY:
+            merged.pop(name, None)
+    merged.update(closer)
+    return merged
+
+
 def namespace_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in options.items() if not OPTIONS[name].for_clock}
+
+
+@dataclass(frozen=True, slots=True)
+class Consistency:
+    """A namespace's consistency settings, checked."""
+
+    locations: tuple[str, ...]
+    eventual: bool
+    propagation: Propagation | None
+    cache_ttl: int
+    list_lag: float
+
+
+def consistency(
+    locations: Sequence[str] | str,
+    mode: str,
+    propagation: object,
+    cache_ttl: object,
+    list_lag: object,
+) -> Consistency:
+    if isinstance(locations, str):
+        locations = (locations,)
+    given_names: tuple[object, ...] = tuple(locations)
+    if not given_names or any(not isinstance(name, str) or not name for name in given_names):
+        raise ValueError(f"locations must be non-empty names, got {locations!r}")
+    names = tuple(str(name) for name in given_names)
+    if len(set(names)) != len(names):
+        raise ValueError(f"locations must be distinct, got {names!r}")
+    if mode not in (STRONG, EVENTUAL):
+        raise ValueError(
+            f"consistency must be 'strong' or 'eventual', got {mode!r}"
+            f"{did_you_mean(str(mode), (STRONG, EVENTUAL))}"
+        )
+    given = {"propagation": propagation, "cache_ttl": cache_ttl, "list_lag": list_lag}
+    if mode == STRONG:
+        extra = [name for name, value in given.items() if value is not None]
+        if extra:
+            raise ValueError(
+                f"{', '.join(extra)} need consistency='eventual': a strongly consistent "
+                "namespace has no propagation delay, no read cache and no list lag"
+            )
+        return Consistency(names, False, None, 0, 0.0)
+    return Consistency(
+        names,
+        True,
+        as_model(60 if propagation is None else propagation, names),
+        _seconds("cache_ttl", 60 if cache_ttl is None else cache_ttl, whole=True),
+        _seconds("list_lag", 60 if list_lag is None else list_lag, whole=False),
+    )
+
+
+def settings_of(options: Mapping[str, Any]) -> Consistency:
+    """The consistency settings that namespace ``options`` ask for, checked."""
+    return consistency(
+        options.get("locations", ("local",)),
+        options.get("consistency", STRONG),
+        options.get("propagation"),
+        options.get("cache_ttl"),
+        options.get("list_lag"),
+    )
+
+
+def _seconds(name: str, value: object, *, whole: bool) -> Any:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+    if whole and value != int(value):
+        raise ValueError(f"{name} must be a whole number of seconds, got {value!r}")
+    return int(value) if whole else float(value)

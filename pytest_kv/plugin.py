@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from .clock import FreezegunDriver, FreezerDriver, KVClock, TimeMachineDriver, to_epoch
 from .factory import KVFactory
 from .namespace import KVNamespace
-from .options import OPTIONS, check_names
+from .options import OPTIONS, check_names, merge, namespace_options, settings_of
 
 _MARKER_HELP = (
     "kv(**options): options for the kv, kv_env, kv_factory and kv_clock fixtures; "
@@ -59,20 +60,37 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """ini defaults, then markers from the farthest to the closest."""
     __tracebackhide__ = True
     options = request.config.stash[_INI_DEFAULTS]
-    marked: dict[str, Any] = {}
-    for marker in request.node.iter_markers("kv"):
+    markers = list(request.node.iter_markers("kv"))  # the closest first
+    for marker in reversed(markers):
         if marker.args:
             pytest.fail(
                 f"@pytest.mark.kv takes options by name only, got {marker.args!r}. "
                 f"Options: {', '.join(OPTIONS)}",
                 pytrace=False,
             )
-        marked = marker.kwargs | marked
-    try:
-        check_names(marked, "@pytest.mark.kv")
-    except TypeError as error:
-        pytest.fail(str(error), pytrace=False)
-    return options | marked
+        try:
+            check_names(marker.kwargs, "@pytest.mark.kv")
+        except TypeError as error:
+            pytest.fail(str(error), pytrace=False)
+        options = merge(options, marker.kwargs)
+    return options
+
+
+class _TestClock:
+    """The fixtures' clock: reads ``time.time()``; moves time through ``kv_clock``,
+    set up the first time something (``settle()``, ``assert_eventually``) moves it."""
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+
+    def now(self) -> float:
+        return time.time()
+
+    def advance(self, seconds: float | timedelta) -> float:
+        clock: KVClock = self._request.getfixturevalue("kv_clock")
+        return clock.advance(seconds)
 
 
 @pytest.fixture
@@ -105,7 +123,12 @@ def kv_clock(request: pytest.FixtureRequest) -> Iterator[KVClock]:
 def kv_factory(request: pytest.FixtureRequest) -> KVFactory:
     """Makes namespaces: ``kv_factory(name="KV", **options)``; see ``KVFactory``."""
     __tracebackhide__ = True
-    return KVFactory(_options(request))
+    options = _options(request)
+    try:  # report bad marker or ini values at setup, not at the first kv_factory() call
+        settings_of(namespace_options(options))
+    except (TypeError, ValueError) as error:
+        pytest.fail(f"pytest-kv options: {error}", pytrace=False)
+    return KVFactory(options, _TestClock(request))
 
 
 @pytest.fixture

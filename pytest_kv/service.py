@@ -7,7 +7,7 @@ it, against one ``now`` read once for the whole call.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from .arguments import GetArgs, Key, PutArgs
 from .errors import DELETE, GET, GET_BULK, PUT, KVSyntaxError, http_error
@@ -22,8 +22,25 @@ from .limits import (
     resolve_expiration,
 )
 from .results import JsDict
-from .store import Entry, Store
+from .store import Entry
 from .values import JSON, TEXT, decode_text, decode_value
+
+
+class Backend(Protocol):
+    """What one location of a namespace offers the binding (``Store`` or ``LocationView``)."""
+
+    @property
+    def lock(self) -> Any: ...
+
+    def read(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]: ...
+
+    def write(
+        self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int
+    ) -> None: ...
+
+    def page(
+        self, prefix: bytes, after: bytes | None, limit: int, now: float
+    ) -> tuple[list[Entry], bool]: ...
 
 
 def _metadata(entry: Entry) -> Any:
@@ -36,11 +53,16 @@ def check_url_key(op: str, key: Key) -> None:
         raise http_error(op, 400, "Could not URL-decode key name")
 
 
-def get_one(store: Store, args: GetArgs, key: Key, now: float, with_metadata: bool) -> Any:
+def get_one(
+    backend: Backend, args: GetArgs, key: Key, now: float, with_metadata: bool, cache_ttl: int
+) -> Any:
+    """A single-key read; ``cache_ttl`` is the namespace's default for reads that give none."""
     check_url_key(GET, key)
     check_cache_ttl(GET, args.cache_ttl)
-    with store.lock:
-        entry = store.get(key.encoded, now)
+    with backend.lock:
+        entry, cache_status = backend.read(
+            key.encoded, now, cache_ttl if args.cache_ttl is None else args.cache_ttl
+        )
     # workerd checks the type only once the service has answered, so a miss with
     # an unknown type is still just a miss.
     if entry is None:
@@ -51,7 +73,7 @@ def get_one(store: Store, args: GetArgs, key: Key, now: float, with_metadata: bo
         metadata = _metadata(entry) if with_metadata else None
     if not with_metadata:
         return value
-    return JsDict(value=value, metadata=metadata, cacheStatus=None)
+    return JsDict(value=value, metadata=metadata, cacheStatus=cache_status)
 
 
 def _bulk_type(response_type: str | None) -> str:
@@ -86,7 +108,12 @@ def _bulk_value(entry: Entry, response_type: str) -> Any:
 
 
 def get_bulk(
-    store: Store, args: GetArgs, keys: list[Key], now: float, with_metadata: bool
+    backend: Backend,
+    args: GetArgs,
+    keys: list[Key],
+    now: float,
+    with_metadata: bool,
+    cache_ttl: int,
 ) -> JsDict:
     """A bulk read: a dict in request order, ``None`` for each miss."""
     response_type = _bulk_type(args.response_type)
@@ -97,11 +124,12 @@ def get_bulk(
     result = JsDict()
     found: list[Entry] = []
     texts_size = 0
-    with store.lock:
+    ttl = cache_ttl if args.cache_ttl is None else args.cache_ttl
+    with backend.lock:
         for key in keys:
             check_bulk_key(key.name, key.encoded)
             check_cache_ttl(GET_BULK, args.cache_ttl)
-            entry = store.get(key.encoded, now)
+            entry, _ = backend.read(key.encoded, now, ttl)
             if entry is None:
                 result[key.name] = None
                 continue
@@ -145,15 +173,21 @@ def check_put(args: PutArgs, metadata: str | None, now: float) -> int | None:
 
 
 def store_put(
-    store: Store, key: Key, data: bytes, expiration: int | None, metadata: str | None
+    backend: Backend,
+    key: Key,
+    data: bytes,
+    expiration: int | None,
+    metadata: str | None,
+    now: float,
+    cache_ttl: int,
 ) -> None:
     check_value_size(len(data))
     entry = Entry(key.name, data, expiration, metadata)
-    with store.lock:
-        store.put(key.encoded, entry)
+    with backend.lock:
+        backend.write(key.encoded, key.name, entry, now, cache_ttl)
 
 
-def delete(store: Store, key: Key) -> None:
+def delete(backend: Backend, key: Key, now: float, cache_ttl: int) -> None:
     check_url_key(DELETE, key)
-    with store.lock:
-        store.delete(key.encoded)
+    with backend.lock:
+        backend.write(key.encoded, key.name, None, now, cache_ttl)

@@ -60,6 +60,17 @@ class Store:
     def delete(self, key: bytes) -> None:
         self._entries.pop(key, None)
 
+    # The binding's backend interface, for strong consistency: one location, no cache.
+
+    def read(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
+        return self.get(key, now), None
+
+    def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
+        if entry is None:
+            self.delete(key)
+        else:
+            self.put(key, entry)
+
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float
     ) -> tuple[list[Entry], bool]:
