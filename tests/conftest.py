@@ -48,3 +48,22 @@ Snapshot = Callable[[KVNamespace], list[tuple[str, object]]]
 @pytest.fixture
 def state() -> Snapshot:
     return snapshot
+
+
+class MovableClock:
+    """A hand-set clock that settle() and assert_eventually can move."""
+
+    def __init__(self, now: float = 1_000.0) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> float:
+        self._now += seconds
+        return self._now
+
+
+@pytest.fixture
+def edge_clock() -> MovableClock:
+    return MovableClock()

@@ -219,3 +219,86 @@ def test_works_under_xdist(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest_subprocess("-n", "2").assert_outcomes(passed=8)
+
+
+def test_eventual_options_from_ini_and_markers(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        asyncio_default_fixture_loop_scope = function
+        kv_consistency = eventual
+        kv_locations = lhr, syd
+        kv_propagation = syd=5 *=60
+        kv_cache_ttl = 30
+        kv_list_lag = 10
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_kv import assert_eventually
+
+        def test_ini(kv, kv_clock):
+            assert (kv.consistency, kv.locations) == ("eventual", ("lhr", "syd"))
+            assert kv.location == "lhr"
+            kv.sync.put("k", "v")
+            assert assert_eventually(kv, "k", "v", within=10) == 5
+            kv_clock.advance(5)
+            assert kv.sync.list()["keys"] == [{"name": "k"}]
+
+        @pytest.mark.kv(consistency="strong")
+        def test_strong_marker_drops_ini_eventual_options(kv):
+            assert kv.consistency == "strong" and kv.locations == ("lhr", "syd")
+            kv.sync.put("k", "v")
+            assert kv.at("syd").sync.get("k") == "v"
+
+        @pytest.mark.kv(locations=["a"], propagation=1)
+        def test_marker_overrides(kv_factory):
+            kv = kv_factory("OTHER", list_lag=0)
+            assert kv.locations == ("a",) and kv.name == "OTHER"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=3)
+
+
+def test_eventual_only_options_need_eventual_consistency(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.kv(propagation=5)
+        def test_x(kv):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*pytest-kv options: propagation need consistency='eventual'*"])
+
+
+def test_settle_sets_up_the_clock_on_first_use(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.mark.kv(consistency="eventual", locations=["lhr", "syd"])
+        @pytest.mark.anyio
+        async def test_x(kv):
+            await kv.put("flag", "on")  # real time: kv_clock is not set up yet
+            assert kv.settle() == pytest.approx(60, abs=1)
+            assert time.time() == time.time()  # frozen from now on
+            assert await kv.at("syd").get("flag") == "on"
+
+        @pytest.mark.kv(consistency="eventual", locations=["lhr", "syd"])
+        def test_exact_with_kv_clock(kv, kv_clock):
+            kv.sync.put("flag", "on")
+            assert kv.settle() == 60
+            assert kv.at("syd").sync.get("flag") == "on"
+
+        @pytest.fixture
+        def anyio_backend():
+            return "asyncio"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
