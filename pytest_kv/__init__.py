@@ -9,12 +9,23 @@ Example::
 
 from __future__ import annotations
 
+from .assertions import (
+    assert_expired,
+    assert_expires,
+    assert_keys,
+    assert_live,
+    assert_paginates,
+    assert_pagination,
+    expiration_of,
+    list_all,
+)
 from .clock import KVClock
 from .consistency import assert_consistent, assert_eventually
 from .edge import KVEvent
 from .errors import KVError, KVSyntaxError, KVTypeError
 from .factory import KVFactory
 from .godview import KVEntry
+from .listing import PageShape
 from .namespace import KVNamespace, SyncKVNamespace
 from .propagation import AfterReads, Fixed, PerLocation, Propagation, RandomDelay
 from .results import JsDict
@@ -33,12 +44,21 @@ __all__ = [
     "KVStream",
     "KVSyntaxError",
     "KVTypeError",
+    "PageShape",
     "PerLocation",
     "Propagation",
     "RandomDelay",
     "SyncKVNamespace",
     "assert_consistent",
     "assert_eventually",
+    "assert_expired",
+    "assert_expires",
+    "assert_keys",
+    "assert_live",
+    "assert_paginates",
+    "assert_pagination",
+    "expiration_of",
+    "list_all",
 ]
 
 __version__ = "0.1.0"

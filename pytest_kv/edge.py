@@ -143,7 +143,9 @@ class Edge:
             version, status = cached.version, HIT
         else:
             version, status = self.replica(key, location, now), MISS
-            self.replica_reads[(key, location)] = self.replica_reads.get((key, location), 0) + 1
+            if self.model.reads:
+                count = self.replica_reads.get((key, location), 0)
+                self.replica_reads[(key, location)] = count + 1
             if cache_ttl > 0:
                 cache[key] = Cached(version, now + cache_ttl)
             elif cached is not None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import builtins
 import time
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, NoReturn, Protocol
 
@@ -21,14 +22,14 @@ from .errors import DELETE, GET, PUT, KVError
 from .godview import KVEntry
 from .jsvalues import json_stringify
 from .limits import check_key
-from .listing import list_page
+from .listing import PageShape, list_page
 from .options import consistency
 from .results import JsDict
 from .service import Backend
 from .store import Entry, Store
 from .values import encode_value, read_stream, read_stream_blocking
 
-__all__ = ["KVNamespace", "SyncKVNamespace"]
+__all__ = ["KVNamespace", "RunawayListingError", "SyncKVNamespace"]
 
 
 class MovableClock(Protocol):
@@ -46,10 +47,31 @@ def wall_time() -> float:
 class _Shared:
     """What every location's view of one namespace shares."""
 
-    __slots__ = ("clock", "edge", "name", "now", "settings", "store", "views")
+    __slots__ = (
+        "clock",
+        "edge",
+        "list_budget",
+        "list_calls",
+        "name",
+        "now",
+        "settings",
+        "shape",
+        "store",
+        "views",
+    )
 
-    def __init__(self, name: str, clock: Callable[[], float] | MovableClock | None, settings: Any):
+    def __init__(
+        self,
+        name: str,
+        clock: Callable[[], float] | MovableClock | None,
+        settings: Any,
+        shape: PageShape | None,
+    ):
         self.name = name
+        self.shape = shape
+        self.list_calls = 0
+        # Set by assert_paginates, to stop a listing loop that never ends.
+        self.list_budget: int | None = None
         self.store = Store()
         self.settings = settings
         self.edge = (
@@ -104,6 +126,21 @@ def _prepare_put(
     return parsed, metadata, encode_value(value)
 
 
+def _list(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JsDict:
+    shared = ns._shared
+    shared.list_calls += 1
+    if shared.list_budget is not None and shared.list_calls > shared.list_budget:
+        raise RunawayListingError(
+            f"list() was called {shared.list_calls} times, more than every page needs: "
+            "the listing loop probably ignores the cursor or never sees list_complete"
+        )
+    return list_page(ns._backend, parse_list(args, kwargs), ns._now(), shared.shape)
+
+
+class RunawayListingError(AssertionError):
+    """Raised from ``list()`` when a listing loop under ``assert_paginates`` runs away."""
+
+
 def _delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
     now = ns._now()
     parsed = parse_delete(key, args)
@@ -126,9 +163,10 @@ class KVNamespace:
         assert ns.sync.get("s:1") == "alice"
 
     ``clock`` replaces the time source: a callable returning epoch seconds, or an
-    object with ``now()`` and ``advance()`` (needed by ``settle()``). The other
-    options choose the consistency model: ``locations``, ``consistency``
-    (``"strong"`` or ``"eventual"``), ``propagation``, ``cache_ttl`` and ``list_lag``.
+    object with ``now()`` and ``advance()`` (needed by ``settle()``). ``locations``,
+    ``consistency`` (``"strong"`` or ``"eventual"``), ``propagation``, ``cache_ttl``
+    and ``list_lag`` choose the consistency model; ``page_size`` and ``empty_pages``
+    give ``list()`` production-legal page shapes (see ``page_shape``).
     """
 
     __slots__ = ("_backend", "_cache_ttl", "_now", "_shared", "_sync", "location", "name")
@@ -151,9 +189,12 @@ class KVNamespace:
         propagation: Any = None,
         cache_ttl: int | None = None,
         list_lag: float | None = None,
+        page_size: int | None = None,
+        empty_pages: Iterable[str] = (),
     ) -> None:
         settings = _consistency(locations, consistency, propagation, cache_ttl, list_lag)
-        self._bind(_Shared(name, clock, settings), settings.locations[0])
+        shape = PageShape.of(page_size, empty_pages)
+        self._bind(_Shared(name, clock, settings, shape), settings.locations[0])
 
     def _bind(self, shared: _Shared, location: str) -> None:
         self.name = shared.name
@@ -221,7 +262,7 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            return list_page(self._backend, parse_list(args, kwargs), self._now())
+            return _list(self, args, kwargs)
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 
@@ -258,6 +299,28 @@ class KVNamespace:
             view = object.__new__(KVNamespace)
             view._bind(shared, location)
         return view
+
+    @contextmanager
+    def page_shape(
+        self, page_size: int | None = None, empty_pages: Iterable[str] = ()
+    ) -> Iterator[PageShape | None]:
+        """Give ``list()`` production-legal shapes while the block runs: at most
+        ``page_size`` keys a page, and empty pages with ``list_complete: false`` at the
+        ``"start"``, in the ``"middle"``, at the ``"end"`` or between ``"every"`` page.
+        Code that follows the cursor until ``list_complete`` still gets every key.
+
+        Example::
+
+            with kv.page_shape(page_size=1, empty_pages=["start"]):
+                assert await list_users(kv) == ["ada", "bob"]
+        """
+        shared = self._shared
+        previous = shared.shape
+        shared.shape = PageShape.of(page_size, empty_pages)
+        try:
+            yield shared.shape
+        finally:
+            shared.shape = previous
 
     def seed(
         self,
@@ -452,7 +515,7 @@ class SyncKVNamespace:
         """Blocking ``list``."""
         __tracebackhide__ = True
         try:
-            return list_page(self._ns._backend, parse_list(args, kwargs), self._ns._now())
+            return _list(self._ns, args, kwargs)
         except KVError as error:
             raise error.with_traceback(None) from None  # the caller's frames only
 

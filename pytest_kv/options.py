@@ -76,6 +76,12 @@ OPTIONS: Final[dict[str, Option]] = {
         Option(
             "list_lag", "eventual: seconds before a change shows in list() (default: 60)", float
         ),
+        Option("page_size", "list(): at most this many keys a page (default: no cap)", int),
+        Option(
+            "empty_pages",
+            "list(): where to insert empty pages: start, middle, end, every (default: none)",
+            _names,
+        ),
         Option(
             "clock_start",
             "where kv_clock freezes time: epoch seconds or ISO 8601 (UTC unless an "

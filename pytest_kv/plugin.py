@@ -13,6 +13,7 @@ import pytest
 
 from .clock import FreezegunDriver, FreezerDriver, KVClock, TimeMachineDriver, to_epoch
 from .factory import KVFactory
+from .listing import PageShape
 from .namespace import KVNamespace
 from .options import OPTIONS, check_names, merge, namespace_options, settings_of
 
@@ -126,6 +127,7 @@ def kv_factory(request: pytest.FixtureRequest) -> KVFactory:
     options = _options(request)
     try:  # report bad marker or ini values at setup, not at the first kv_factory() call
         settings_of(namespace_options(options))
+        PageShape.of(options.get("page_size"), options.get("empty_pages", ()))
     except (TypeError, ValueError) as error:
         pytest.fail(f"pytest-kv options: {error}", pytrace=False)
     return KVFactory(options, _TestClock(request))
