@@ -35,9 +35,9 @@ def _walk(ns: KVNamespace, prefix: str | None, limit: int) -> list[dict[str, Any
     for _ in range(_MAX_PAGES):
         page = ns.sync.list(prefix=prefix, limit=limit, cursor=cursor)
         pages.append(page)
-        if page["list_complete"]:
-            return pages
-        cursor = page["cursor"]
+        cursor = page.get("cursor")
+        if page["list_complete"] or cursor is None:
+            return pages  # a broken last page is for the caller to report
     raise AssertionError(f"list() never completed after {_MAX_PAGES} pages")
 
 
@@ -227,8 +227,13 @@ def assert_paginates(
                     found.append(f"missing {missing[:5]!r}" + ("..." if len(missing) > 5 else ""))
                 if unexpected:
                     found.append(f"unexpected {unexpected[:5]!r}")
-                if repeated:
+                    hint = (
+                        "it returned keys outside the expected ones; pass the same prefix "
+                        "with every cursor"
+                    )
+                elif repeated:
                     found.append(f"repeated {repeated[:5]!r}")
+                    hint = "it returned keys twice; it probably re-reads a page or its cursor"
                 failures.append(f"{name}: {', '.join(found)}; {hint}")
     finally:
         shared.shape, shared.list_budget, shared.list_calls = saved

@@ -302,3 +302,38 @@ def test_settle_sets_up_the_clock_on_first_use(pytester: pytest.Pytester) -> Non
         """
     )
     pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_page_shape_options(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        asyncio_default_fixture_loop_scope = function
+        kv_page_size = 2
+        kv_empty_pages = start, end
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_kv import list_all
+
+        def test_ini(kv):
+            kv.seed(dict.fromkeys("abc", ""))
+            first = kv.sync.list()
+            assert first["keys"] == [] and first["list_complete"] is False
+            assert list_all(kv) == ["a", "b", "c"]
+
+        @pytest.mark.kv(page_size=1, empty_pages=[])
+        def test_marker(kv):
+            kv.seed(dict.fromkeys("abc", ""))
+            assert [k["name"] for k in kv.sync.list()["keys"]] == ["a"]
+
+        @pytest.mark.kv(empty_pages=["somewhere"])
+        def test_bad(kv):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*empty_pages: unknown place(s) 'somewhere'*"])
