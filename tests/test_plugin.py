@@ -337,3 +337,35 @@ def test_page_shape_options(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest()
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*empty_pages: unknown place(s) 'somewhere'*"])
+
+
+def test_helper_failures_hide_the_plugins_frames(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from pytest_kv import assert_expires, assert_keys, assert_paginates
+
+        def test_keys(kv):
+            kv.seed({"a": ""})
+            assert_keys(kv, ["b"])
+
+        def test_ttl(kv):
+            kv.sync.put("s", "v", expirationTtl=59 + 1)
+            assert_expires(kv, "s", ttl=61)
+
+        def test_paginates(kv):
+            kv.seed({"a": "", "b": ""})
+            assert_paginates(lambda ns: ns.sync.list()["keys"][:1], kv)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            '*assert_keys(kv, [[]"b"[]])',
+            "E*missing (1): [[]'b'[]]",
+            '*assert_expires(kv, "s", ttl=61)',
+            "E*expires in 60 s*not in 61 s (-1 s)*",
+            "E*fails under 5 of 5 page shapes*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*pytest_kv/assertions.py*")
