@@ -9,143 +9,28 @@ with the plugin's own frames dropped, so a failing test shows the user's call.
 from __future__ import annotations
 
 import builtins
-import time
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn
 
-from . import godview, service
-from .arguments import PutArgs, convert_key, parse_delete, parse_get, parse_list, parse_put
-from .edge import Edge, KVEvent, LocationView
-from .errors import DELETE, GET, PUT, KVError
+from . import godview, operations, wrangler
+from .arguments import convert_key
+from .calls import KVCall, matches
+from .edge import KVEvent, LocationView
+from .errors import KVError, did_you_mean
+from .faults import OPERATION, Faults, Rule, invocation
 from .godview import KVEntry
 from .jsvalues import json_stringify
-from .limits import check_key
-from .listing import PageShape, list_page
+from .listing import PageShape
+from .operations import MovableClock, RunawayListingError, Shared, failed, wall_time
 from .options import consistency
 from .results import JsDict
 from .service import Backend
-from .store import Entry, Store
-from .values import encode_value, read_stream, read_stream_blocking
+from .store import Entry
+from .values import read_stream, read_stream_blocking
 
-__all__ = ["KVNamespace", "RunawayListingError", "SyncKVNamespace"]
-
-
-class MovableClock(Protocol):
-    """A clock that ``settle()`` and ``assert_eventually`` can move (``KVClock`` is one)."""
-
-    def now(self) -> float: ...
-    def advance(self, seconds: float | timedelta) -> float: ...
-
-
-def wall_time() -> float:
-    """``time.time()``, looked up on every call so freezegun and time-machine drive it."""
-    return time.time()
-
-
-class _Shared:
-    """What every location's view of one namespace shares."""
-
-    __slots__ = (
-        "clock",
-        "edge",
-        "list_budget",
-        "list_calls",
-        "name",
-        "now",
-        "settings",
-        "shape",
-        "store",
-        "views",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        clock: Callable[[], float] | MovableClock | None,
-        settings: Any,
-        shape: PageShape | None,
-    ):
-        self.name = name
-        self.shape = shape
-        self.list_calls = 0
-        # Set by assert_paginates, to stop a listing loop that never ends.
-        self.list_budget: int | None = None
-        self.store = Store()
-        self.settings = settings
-        self.edge = (
-            Edge(settings.locations, settings.propagation, settings.list_lag, self.store)
-            if settings.eventual
-            else None
-        )
-        self.clock = clock
-        if clock is None:
-            self.now: Callable[[], float] = wall_time
-        elif callable(getattr(clock, "now", None)):
-            self.now = clock.now  # type: ignore[union-attr]
-        elif callable(clock):
-            self.now = clock
-        else:
-            raise TypeError(f"clock must be a callable or have now() and advance(), got {clock!r}")
-        self.views: dict[str, KVNamespace] = {}
-
-    def advance(self, seconds: float) -> None:
-        if not callable(getattr(self.clock, "advance", None)):
-            raise RuntimeError(
-                "this namespace's clock cannot be moved: pass a clock with now() and "
-                "advance(), such as the kv_clock fixture, or use the kv fixtures"
-            )
-        self.clock.advance(seconds)  # type: ignore[union-attr]
-
-
-def _read(
-    ns: KVNamespace,
-    method: str,
-    key: object,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    with_metadata: bool,
-) -> Any:
-    now = ns._now()
-    parsed = parse_get(method, key, args, kwargs)
-    if parsed.keys is not None:
-        return service.get_bulk(ns._backend, parsed, parsed.keys, now, with_metadata, ns._cache_ttl)
-    assert parsed.key is not None
-    check_key(GET, parsed.key.name, parsed.key.encoded)
-    return service.get_one(ns._backend, parsed, parsed.key, now, with_metadata, ns._cache_ttl)
-
-
-def _prepare_put(
-    key: object, value: object, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[PutArgs, str | None, bytes | AsyncIterable[Any]]:
-    """workerd's side of a put, in its order: arguments, key name, metadata, value."""
-    parsed = parse_put(key, value, args, kwargs)
-    check_key(PUT, parsed.key.name, parsed.key.encoded)
-    metadata = None if parsed.metadata is None else json_stringify(parsed.metadata)
-    return parsed, metadata, encode_value(value)
-
-
-def _list(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JsDict:
-    shared = ns._shared
-    shared.list_calls += 1
-    if shared.list_budget is not None and shared.list_calls > shared.list_budget:
-        raise RunawayListingError(
-            f"list() was called {shared.list_calls} times, more than every page needs: "
-            "the listing loop probably ignores the cursor or never sees list_complete"
-        )
-    return list_page(ns._backend, parse_list(args, kwargs), ns._now(), shared.shape)
-
-
-class RunawayListingError(AssertionError):
-    """Raised from ``list()`` when a listing loop under ``assert_paginates`` runs away."""
-
-
-def _delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
-    now = ns._now()
-    parsed = parse_delete(key, args)
-    check_key(DELETE, parsed.name, parsed.encoded)
-    service.delete(ns._backend, parsed, now, ns._cache_ttl)
+__all__ = ["KVNamespace", "MovableClock", "RunawayListingError", "SyncKVNamespace", "wall_time"]
 
 
 class KVNamespace:
@@ -173,7 +58,7 @@ class KVNamespace:
 
     name: str
     location: str
-    _shared: _Shared
+    _shared: Shared
     _backend: Backend
     _now: Callable[[], float]
     _cache_ttl: int
@@ -191,12 +76,16 @@ class KVNamespace:
         list_lag: float | None = None,
         page_size: int | None = None,
         empty_pages: Iterable[str] = (),
+        read_only: bool = False,
+        rate_limits: bool = False,
     ) -> None:
         settings = _consistency(locations, consistency, propagation, cache_ttl, list_lag)
         shape = PageShape.of(page_size, empty_pages)
-        self._bind(_Shared(name, clock, settings, shape), settings.locations[0])
+        faults = Faults(read_only=bool(read_only), rate_limit=bool(rate_limits))
+        shared = Shared(name, clock, settings, shape, faults if read_only or rate_limits else None)
+        self._bind(shared, settings.locations[0])
 
-    def _bind(self, shared: _Shared, location: str) -> None:
+    def _bind(self, shared: Shared, location: str) -> None:
         self.name = shared.name
         self.location = location
         self._shared = shared
@@ -215,9 +104,9 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            return _read(self, "get", key, args, kwargs, False)
+            return operations.read(self, "get", key, args, kwargs, False)
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self, "get", key, args, kwargs, error) from None
 
     async def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """``{"value", "metadata", "cacheStatus"}`` for a key; a dict of them for a list.
@@ -226,9 +115,9 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            return _read(self, "getWithMetadata", key, args, kwargs, True)
+            return operations.read(self, "getWithMetadata", key, args, kwargs, True)
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self, "getWithMetadata", key, args, kwargs, error) from None
 
     async def put(self, key: Any, value: Any, *args: Any, **kwargs: Any) -> None:
         """Store a value: ``put(key, value, {"expirationTtl": 60, "metadata": {...}})``.
@@ -237,23 +126,21 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            now = self._now()
-            parsed, metadata, body = _prepare_put(key, value, args, kwargs)
-            expiration = service.check_put(parsed, metadata, now)
-            data = body if isinstance(body, bytes) else await read_stream(body)
-            service.store_put(
-                self._backend, parsed.key, data, expiration, metadata, now, self._cache_ttl
+            plan = operations.plan_put(self, key, value, args, kwargs)
+            body = plan.body
+            operations.finish_put(
+                self, plan, body if isinstance(body, bytes) else await read_stream(body)
             )
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self, "put", key, args, kwargs, error) from None
 
     async def delete(self, key: Any, *args: Any) -> None:
         """Delete a key; deleting a missing key succeeds, as in production."""
         __tracebackhide__ = True
         try:
-            _delete(self, key, args)
+            operations.delete(self, key, args)
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self, "delete", key, args, {}, error) from None
 
     async def list(self, *args: Any, **kwargs: Any) -> JsDict:
         """One page of keys: ``list(prefix=..., limit=..., cursor=...)``.
@@ -262,9 +149,9 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            return _list(self, args, kwargs)
+            return operations.list_keys(self, args, kwargs)
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self, "list", None, args, kwargs, error) from None
 
     # -- test-side helpers ----------------------------------------------------------
 
@@ -430,6 +317,82 @@ class KVNamespace:
         with self._shared.store.lock:
             return edge.history_of(_god_key(key)[1])
 
+    # -- the call log ---------------------------------------------------------------
+
+    @property
+    def calls(self) -> builtins.list[KVCall]:
+        """Every binding call this namespace served, at every location, oldest first."""
+        return self._shared.calls()
+
+    def get_calls(
+        self, method: str | None = None, key: str | None = None, location: str | None = None
+    ) -> builtins.list[KVCall]:
+        """The calls of one method, on one key (a glob pattern) and at one location.
+
+        Example: ``assert len(kv.get_calls(method="put", key="session:*")) == 1``.
+        """
+        return [call for call in self._shared.calls() if matches(call, method, key, location)]
+
+    # -- failures on purpose ---------------------------------------------------------
+
+    def fail_next(
+        self, method: str, error: BaseException | None = None, *, status: int = 500
+    ) -> None:
+        """Make the next ``method`` call fail, by default with production's message for
+        ``status`` (``KV GET failed: 500 Internal Server Error``).
+
+        Example: ``kv.fail_next("put", status=503)``.
+        """
+        self.fail(method, times=1, error=error, status=status)
+
+    def fail(
+        self,
+        method: str,
+        *,
+        key: str | None = None,
+        times: int = 1,
+        error: BaseException | None = None,
+        status: int = 500,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (on keys matching the glob
+        ``key``; for ``list``, the prefix) fail with ``error`` or production's message.
+
+        Example: ``kv.fail("get", key="user:*", times=3)``.
+        """
+        if method not in OPERATION:
+            raise ValueError(
+                f"unknown method {method!r}{did_you_mean(method, OPERATION)} "
+                f"The methods are: {', '.join(OPERATION)}."
+            )
+        if type(times) is not int or times < 1:
+            raise ValueError(f"times must be a whole number >= 1, got {times!r}")
+        shared = self._shared
+        if shared.faults is None:
+            shared.faults = Faults()
+        shared.faults.rules.append(Rule(method, key, times, error, status))
+
+    @staticmethod
+    def invocation(limit: int = 1000) -> Any:
+        """A block that counts KV operations as one Worker invocation: the
+        ``limit + 1``-th fails with production's message. Shared by every namespace.
+
+        Example::
+
+            with kv.invocation():
+                await handler.fetch(request)   # at most 1,000 KV operations
+        """
+        return invocation(limit)
+
+    def seed_file(self, path: str | os.PathLike[str]) -> int:
+        """Seed from a wrangler bulk-put JSON file (``wrangler kv bulk put``'s format);
+        returns how many keys it wrote. A malformed entry is reported with its index.
+
+        Example: ``kv.seed_file("tests/data/flags.json")``.
+        """
+        entries = wrangler.load_bulk_file(path)
+        self.seed(entries)
+        return len(entries)
+
     # -- what the runtime's binding object does for Python ----------------------------
 
     def __bool__(self) -> bool:
@@ -476,48 +439,45 @@ class SyncKVNamespace:
         """Blocking ``get``."""
         __tracebackhide__ = True
         try:
-            return _read(self._ns, "get", key, args, kwargs, False)
+            return operations.read(self._ns, "get", key, args, kwargs, False)
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self._ns, "get", key, args, kwargs, error) from None
 
     def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """Blocking ``getWithMetadata``."""
         __tracebackhide__ = True
         try:
-            return _read(self._ns, "getWithMetadata", key, args, kwargs, True)
+            return operations.read(self._ns, "getWithMetadata", key, args, kwargs, True)
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self._ns, "getWithMetadata", key, args, kwargs, error) from None
 
     def put(self, key: Any, value: Any, *args: Any, **kwargs: Any) -> None:
         """Blocking ``put``; a stream value must not wait on real I/O."""
         __tracebackhide__ = True
         try:
-            ns = self._ns
-            now = ns._now()
-            parsed, metadata, body = _prepare_put(key, value, args, kwargs)
-            expiration = service.check_put(parsed, metadata, now)
-            data = body if isinstance(body, bytes) else read_stream_blocking(body)
-            service.store_put(
-                ns._backend, parsed.key, data, expiration, metadata, now, ns._cache_ttl
+            plan = operations.plan_put(self._ns, key, value, args, kwargs)
+            body = plan.body
+            operations.finish_put(
+                self._ns, plan, body if isinstance(body, bytes) else read_stream_blocking(body)
             )
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self._ns, "put", key, args, kwargs, error) from None
 
     def delete(self, key: Any, *args: Any) -> None:
         """Blocking ``delete``."""
         __tracebackhide__ = True
         try:
-            _delete(self._ns, key, args)
+            operations.delete(self._ns, key, args)
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self._ns, "delete", key, args, {}, error) from None
 
     def list(self, *args: Any, **kwargs: Any) -> JsDict:
         """Blocking ``list``."""
         __tracebackhide__ = True
         try:
-            return _list(self._ns, args, kwargs)
+            return operations.list_keys(self._ns, args, kwargs)
         except KVError as error:
-            raise error.with_traceback(None) from None  # the caller's frames only
+            raise failed(self._ns, "list", None, args, kwargs, error) from None
 
     def __repr__(self) -> str:
         return f"<SyncKVNamespace {self._ns.name!r}>"

@@ -55,8 +55,9 @@ def check_url_key(op: str, key: Key) -> None:
 
 def get_one(
     backend: Backend, args: GetArgs, key: Key, now: float, with_metadata: bool, cache_ttl: int
-) -> Any:
-    """A single-key read; ``cache_ttl`` is the namespace's default for reads that give none."""
+) -> tuple[Any, str | None]:
+    """A single-key read and its cache status; ``cache_ttl`` is the namespace's default
+    for reads that give none."""
     check_url_key(GET, key)
     check_cache_ttl(GET, args.cache_ttl)
     with backend.lock:
@@ -72,8 +73,8 @@ def get_one(
         value = decode_value(entry.value, response_type)
         metadata = _metadata(entry) if with_metadata else None
     if not with_metadata:
-        return value
-    return JsDict(value=value, metadata=metadata, cacheStatus=cache_status)
+        return value, cache_status
+    return JsDict(value=value, metadata=metadata, cacheStatus=cache_status), cache_status
 
 
 def _bulk_type(response_type: str | None) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -66,3 +68,22 @@ def parse_bulk_entry(entry: object, where: str) -> BulkEntry:
         _number(entry, "expiration_ttl", where),
         None if metadata is None else json_stringify(metadata),
     )
+
+
+def load_bulk_file(path: str | os.PathLike[str]) -> list[Mapping[str, Any]]:
+    """The entries of a bulk-put JSON file, each checked; errors name the file."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            data = json.load(file)
+    except OSError as error:
+        raise ValueError(f"cannot read seed file {os.fspath(path)!r}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"seed file {os.fspath(path)!r} is not JSON: {error}") from None
+    if not isinstance(data, list):
+        raise ValueError(
+            f"seed file {os.fspath(path)!r} must hold a JSON array of "
+            f"{{key, value, ...}} entries, got {type(data).__name__}"
+        )
+    for index, entry in enumerate(data):
+        parse_bulk_entry(entry, f"{os.fspath(path)}: entry {index}")
+    return data
