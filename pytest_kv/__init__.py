@@ -19,9 +19,11 @@ from .assertions import (
     expiration_of,
     list_all,
 )
+from .calls import KVCall
 from .clock import KVClock
 from .consistency import assert_consistent, assert_eventually
 from .edge import KVEvent
+from .env import KVEnv
 from .errors import KVError, KVSyntaxError, KVTypeError
 from .factory import KVFactory
 from .godview import KVEntry
@@ -35,8 +37,10 @@ __all__ = [
     "AfterReads",
     "Fixed",
     "JsDict",
+    "KVCall",
     "KVClock",
     "KVEntry",
+    "KVEnv",
     "KVError",
     "KVEvent",
     "KVFactory",

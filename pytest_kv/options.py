@@ -44,12 +44,26 @@ def _propagation(text: str) -> object:
     return delays
 
 
+def _flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _not_in_ini(text: str) -> object:
+    raise ValueError("this option can only be given in a marker")
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     name: str
     help: str
     from_ini: Callable[[str], Any]
-    for_clock: bool = False
+    # Who reads it: "namespace" (KVNamespace), "clock" (kv_clock) or "plugin" (fixtures).
+    scope: str = "namespace"
 
     @property
     def ini_name(self) -> str:
@@ -77,6 +91,12 @@ OPTIONS: Final[dict[str, Option]] = {
             "list_lag", "eventual: seconds before a change shows in list() (default: 60)", float
         ),
         Option("page_size", "list(): at most this many keys a page (default: no cap)", int),
+        Option("read_only", "any write is an error (default: false)", _flag),
+        Option(
+            "rate_limits",
+            "production's limit of one write a second per key, as 429 errors (default: false)",
+            _flag,
+        ),
         Option(
             "empty_pages",
             "list(): where to insert empty pages: start, middle, end, every (default: none)",
@@ -87,7 +107,38 @@ OPTIONS: Final[dict[str, Option]] = {
             "where kv_clock freezes time: epoch seconds or ISO 8601 (UTC unless an "
             "offset is given); default: the current second",
             _instant,
-            for_clock=True,
+            scope="clock",
+        ),
+        Option(
+            "strict",
+            "fail a test at teardown when its code swallowed a KV validation error (default: true)",
+            _flag,
+            scope="plugin",
+        ),
+        Option(
+            "bindings",
+            "kv_env: the KV binding names, instead of reading the wrangler config",
+            _names,
+            scope="plugin",
+        ),
+        Option(
+            "seed_files",
+            "marker only: {binding: path or [paths]} of wrangler bulk-put files to seed",
+            _not_in_ini,
+            scope="plugin",
+        ),
+        Option(
+            "wrangler_config",
+            "kv_env: the wrangler config file, relative to the rootdir (default: "
+            "wrangler.toml, wrangler.json or wrangler.jsonc in the rootdir)",
+            str.strip,
+            scope="plugin",
+        ),
+        Option(
+            "wrangler_env",
+            "kv_env: the [env.<name>] section of the wrangler config to read",
+            str.strip,
+            scope="plugin",
         ),
     )
 }
@@ -114,7 +165,7 @@ def merge(farther: Mapping[str, Any], closer: Mapping[str, Any]) -> dict[str, An
 
 
 def namespace_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in options.items() if not OPTIONS[name].for_clock}
+    return {name: value for name, value in options.items() if OPTIONS[name].scope == "namespace"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ManualClock
+from testing_support import ManualClock
 
 from pytest_kv import (
     KVNamespace,

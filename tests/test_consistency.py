@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import MovableClock
+from testing_support import MovableClock
 
 from pytest_kv import (
     AfterReads,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ManualClock, Snapshot
+from testing_support import ManualClock, Snapshot
 
 from pytest_kv import KVEntry, KVNamespace
 

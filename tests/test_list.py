@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ManualClock
+from testing_support import ManualClock
 
 from pytest_kv import KVError, KVNamespace, KVTypeError
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from conftest import ManualClock, Snapshot
+from testing_support import ManualClock, Snapshot
 
 from pytest_kv import KVError, KVNamespace, KVTypeError
 
