@@ -21,7 +21,7 @@ from .factory import KVFactory
 from .listing import PageShape
 from .namespace import KVNamespace
 from .options import OPTIONS, check_names, merge, namespace_options, settings_of
-from .wrangler import find_config, load_bulk_file, load_config
+from .wrangler import WranglerConfig, find_config, load_bulk_file, load_config
 
 _MARKER_HELP = (
     "kv(**options): options for the kv, kv_env, kv_factory and kv_clock fixtures; "
@@ -220,6 +220,7 @@ def _seed(request: pytest.FixtureRequest, namespace: KVNamespace, files: Any) ->
     for raw in paths:
         path = Path(raw)
         path = path if path.is_absolute() else Path(request.config.rootpath) / path
+        problem = None
         try:
             stat = path.stat()
             cache_key = (str(path), stat.st_mtime_ns, stat.st_size)
@@ -228,7 +229,9 @@ def _seed(request: pytest.FixtureRequest, namespace: KVNamespace, files: Any) ->
                 entries = _SEED_FILES[cache_key] = load_bulk_file(path)
             namespace.seed(entries)
         except (OSError, ValueError, TypeError) as error:
-            pytest.fail(f"seed_files for {namespace.name!r}: {error}", pytrace=False)
+            problem = str(error)
+        if problem is not None:
+            pytest.fail(f"seed_files for {namespace.name!r}: {problem}", pytrace=False)
 
 
 def _seed_files(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -252,6 +255,24 @@ def kv(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVNamespace:
     return namespace
 
 
+def _wrangler_config(
+    request: pytest.FixtureRequest, options: Mapping[str, Any]
+) -> tuple[WranglerConfig | None, str]:
+    """The project's wrangler config, or why there is none."""
+    rootdir = Path(request.config.rootpath)
+    try:
+        path = find_config(rootdir, options.get("wrangler_config"))
+        if path is None:
+            return None, (
+                f"no wrangler.toml, wrangler.json or wrangler.jsonc in {str(rootdir)!r}; "
+                "name the bindings with @pytest.mark.kv(bindings=[...]) or set "
+                "kv_wrangler_config in the ini file"
+            )
+        return load_config(path, options.get("wrangler_env")), ""
+    except ValueError as error:
+        return None, str(error)
+
+
 @pytest.fixture
 def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
     """One namespace per KV binding of the project's wrangler config (or of the
@@ -261,19 +282,9 @@ def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
     variables: dict[str, Any] = {}
     bindings = options.get("bindings")
     if bindings is None:
-        rootdir = Path(request.config.rootpath)
-        try:
-            path = find_config(rootdir, options.get("wrangler_config"))
-            if path is None:
-                pytest.fail(
-                    f"kv_env: no wrangler.toml, wrangler.json or wrangler.jsonc in {str(rootdir)!r}; "
-                    "name the bindings with @pytest.mark.kv(bindings=[...]) or set "
-                    "kv_wrangler_config in the ini file",
-                    pytrace=False,
-                )
-            config = load_config(path, options.get("wrangler_env"))
-        except ValueError as error:
-            pytest.fail(f"kv_env: {error}", pytrace=False)
+        config, problem = _wrangler_config(request, options)
+        if config is None:
+            pytest.fail(f"kv_env: {problem}", pytrace=False)
         bindings, variables = list(config.kv_bindings), config.vars
     elif isinstance(bindings, str):
         bindings = [bindings]
