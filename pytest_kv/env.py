@@ -33,6 +33,15 @@ class KVEnv(Mapping[str, Any]):
         """The KV bindings only, by binding name."""
         return dict(self._namespaces)
 
+    def at(self, location: str) -> KVEnv:
+        """The same env as a Worker running at ``location`` sees it: every namespace
+        read and written from there (eventual consistency).
+
+        Example: ``sydney = Default(kv_env.at("syd"))``.
+        """
+        variables = {k: v for k, v in self._bindings.items() if k not in self._namespaces}
+        return KVEnv({name: ns.at(location) for name, ns in self._namespaces.items()}, variables)
+
     def invocation(self, limit: int = 1000) -> Any:
         """Count the operations of one Worker invocation across every binding."""
         return invocation(limit)

@@ -194,3 +194,17 @@ def test_seed_file_errors_name_the_file_and_entry(
     assert ns.keys() == []
     with pytest.raises(ValueError, match="cannot read seed file"):
         ns.seed_file(tmp_path / "missing.json")
+
+
+def test_kv_env_at_a_location(clock: ManualClock) -> None:
+    from pytest_kv import KVEnv
+
+    flags = KVNamespace("FLAGS", clock=clock, consistency="eventual", locations=("lhr", "syd"))
+    env = KVEnv({"FLAGS": flags}, {"MODE": "test"})
+    sydney = env.at("syd")
+    assert sydney.FLAGS is flags.at("syd")
+    assert sydney.MODE == "test"
+    assert len(sydney) == 2
+    assert repr(env) == "<KVEnv MODE, FLAGS>"
+    with pytest.raises(ValueError, match="unknown location 'ams'"):
+        env.at("ams")
