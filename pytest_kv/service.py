@@ -86,7 +86,7 @@ def _bulk_type(response_type: str | None) -> str:
 
 
 def _utf16_length(text: str) -> int:
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _is_array_index(name: str) -> bool:
