@@ -14,8 +14,7 @@ out of range is a ``TypeError``), and ``None`` is JavaScript ``null``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .errors import KVTypeError, did_you_mean, not_sendable
 from .jsvalues import check_sendable, to_int32, to_js_string
@@ -38,8 +37,10 @@ class _Absent:
 ABSENT: Final = _Absent()
 
 
-@dataclass(slots=True, frozen=True)
-class Key:
+# The converted arguments are NamedTuples: built on every call, they must be cheap.
+
+
+class Key(NamedTuple):
     name: str
     encoded: bytes
     # False when the name holds a lone surrogate, which the KV service cannot
@@ -47,16 +48,14 @@ class Key:
     well_formed: bool = True
 
 
-@dataclass(slots=True, frozen=True)
-class GetArgs:
+class GetArgs(NamedTuple):
     key: Key | None  # None for a bulk read
     keys: list[Key] | None  # the bulk read's keys, in request order
     response_type: str | None  # None when not given (text)
     cache_ttl: int | None
 
 
-@dataclass(slots=True, frozen=True)
-class PutArgs:
+class PutArgs(NamedTuple):
     key: Key
     value: Any
     expiration: int | None
@@ -64,8 +63,7 @@ class PutArgs:
     metadata: Any  # as given; stringified only after the key is checked
 
 
-@dataclass(slots=True, frozen=True)
-class ListArgs:
+class ListArgs(NamedTuple):
     limit: int
     prefix: str | None
     cursor: str | None

@@ -215,13 +215,17 @@ class Edge:
 
     # -- list() --------------------------------------------------------------------------
 
-    def listed(self, versions: list[Version], now: float) -> Entry | None:
-        """The entry ``list()`` shows for a key: its newest change at least list_lag old."""
+    def listed_version(self, versions: list[Version], now: float) -> Version | None:
+        """The version ``list()`` reflects for a key: its newest at least list_lag old."""
         horizon = now - self.list_lag
         for version in reversed(versions):
             if version.seeded or version.written_at <= horizon:
-                return _live(version, now)
+                return version
         return None
+
+    def listed(self, versions: list[Version], now: float) -> Entry | None:
+        """The entry ``list()`` shows for a key, if any."""
+        return _live(self.listed_version(versions, now), now)
 
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float
@@ -295,13 +299,18 @@ class Edge:
                         "read it at each location instead"
                     )
         target = now
-        for versions in self.history.values():
+        for key, versions in self.history.items():
             newest = versions[-1]
             if newest.seeded:
                 continue
-            target = max(target, newest.written_at + self.list_lag)
+            truth = _live(newest, now)
+            # A view that already shows the truth, with nothing else on the way to it,
+            # has nothing to wait for: a delete of a key nobody had changes nothing.
+            if not _settled_view(versions, self.listed_version(versions, now), truth, now):
+                target = max(target, newest.written_at + self.list_lag)
             for location in self.locations:
-                target = max(target, self.visible_time(newest, location))
+                if not _settled_view(versions, self.replica(key, location, now), truth, now):
+                    target = max(target, self.visible_time(newest, location))
         for cache in self.caches.values():
             for key, cached in cache.items():
                 if cached.until > now and _entry_of(cached.version) is not _entry_of(
@@ -334,6 +343,17 @@ class Edge:
 
     def history_of(self, key: bytes) -> list[KVEvent]:
         return [event for event_key, event in self.events if event_key == key]
+
+
+def _settled_view(
+    versions: list[Version], seen: Version | None, truth: Entry | None, now: float
+) -> bool:
+    """Whether a view that shows ``seen`` already agrees with the truth for good: it
+    shows the newest version, or shows the same and no other version is on its way."""
+    if seen is versions[-1]:
+        return True
+    first_pending = 0 if seen is None else versions.index(seen) + 1
+    return first_pending == len(versions) - 1 and _live(seen, now) is truth
 
 
 def _entry_of(version: Version | None) -> Entry | None:

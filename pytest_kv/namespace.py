@@ -126,11 +126,12 @@ class KVNamespace:
         """
         __tracebackhide__ = True
         try:
-            plan = operations.plan_put(self, key, value, args, kwargs)
-            body = plan.body
-            operations.finish_put(
-                self, plan, body if isinstance(body, bytes) else await read_stream(body)
-            )
+            if args or kwargs or not operations.put_plain(self, key, value):
+                plan = operations.plan_put(self, key, value, args, kwargs)
+                body = plan.body
+                operations.finish_put(
+                    self, plan, body if isinstance(body, bytes) else await read_stream(body)
+                )
         except KVError as error:
             raise failed(self, "put", key, args, kwargs, error) from None
 
@@ -455,11 +456,12 @@ class SyncKVNamespace:
         """Blocking ``put``; a stream value must not wait on real I/O."""
         __tracebackhide__ = True
         try:
-            plan = operations.plan_put(self._ns, key, value, args, kwargs)
-            body = plan.body
-            operations.finish_put(
-                self._ns, plan, body if isinstance(body, bytes) else read_stream_blocking(body)
-            )
+            if args or kwargs or not operations.put_plain(self._ns, key, value):
+                plan = operations.plan_put(self._ns, key, value, args, kwargs)
+                body = plan.body
+                operations.finish_put(
+                    self._ns, plan, body if isinstance(body, bytes) else read_stream_blocking(body)
+                )
         except KVError as error:
             raise failed(self._ns, "put", key, args, kwargs, error) from None
 

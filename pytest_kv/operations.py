@@ -12,20 +12,22 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import service
-from .arguments import PutArgs, parse_delete, parse_get, parse_list, parse_put
+from .arguments import GetArgs, Key, PutArgs, parse_delete, parse_get, parse_list, parse_put
 from .calls import KVCall
 from .edge import Edge
 from .errors import DELETE, GET, GET_BULK, PUT, KVError, KVTypeError
 from .faults import Faults, count_operation
 from .jsvalues import json_stringify
-from .limits import check_key
+from .limits import MAX_KEY_BYTES, MAX_VALUE_BYTES, check_key
 from .listing import PageShape, list_page
 from .results import JsDict
-from .store import Store
+from .store import Entry, Store
 from .values import encode_value
 
 if TYPE_CHECKING:
     from .namespace import KVNamespace
+
+_PLAIN = GetArgs(None, None, None, None)  # get(key): text, the default cacheTtl
 
 # Errors that mean the code under test sent a bad request, which it must not swallow.
 VALIDATION_STATUSES = frozenset({400, 405, 413, 414})
@@ -151,8 +153,23 @@ def read(
     shared = ns._shared
     now = shared.now()
     count_operation()
-    parsed = parse_get(method, key, args, kwargs)
     faults = shared.faults
+    if type(key) is str and not args and not kwargs and faults is None:
+        # The common call, get(key): skip the general argument conversion.
+        try:
+            encoded = key.encode("utf-8")
+        except UnicodeEncodeError:
+            encoded = b""
+        if 2 < len(encoded) <= MAX_KEY_BYTES:
+            result, cache = service.get_one(
+                ns._backend, _PLAIN, Key(key, encoded), now, with_metadata, ns._cache_ttl
+            )
+            value = result["value"] if with_metadata else result
+            shared.log.append(
+                (now, ns.location, method, key, None, "miss" if value is None else "ok", cache)
+            )
+            return result
+    parsed = parse_get(method, key, args, kwargs)
     if parsed.keys is not None:
         names = [item.name for item in parsed.keys]
         if faults is not None:
@@ -194,6 +211,36 @@ class PutPlan:
     expiration: int | None
     now: float
     options: Any
+
+
+def put_plain(ns: KVNamespace, key: object, value: object) -> bool:
+    """``put(key, value)`` with a text key and a str or bytes value and nothing else:
+    the common call, done without the general argument conversion. Returns False,
+    having done nothing, for any other call."""
+    shared = ns._shared
+    if shared.faults is not None or type(key) is not str:
+        return False
+    if type(value) is str:
+        try:
+            data = value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    elif type(value) is bytes:
+        data = value
+    else:
+        return False
+    try:
+        encoded = key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    if not 2 < len(encoded) <= MAX_KEY_BYTES or len(data) > MAX_VALUE_BYTES:
+        return False
+    now = shared.now()
+    count_operation()
+    with shared.store.lock:
+        ns._backend.write(encoded, key, Entry(key, data), now, ns._cache_ttl)
+    shared.log.append((now, ns.location, "put", key, None, "ok"))
+    return True
 
 
 def plan_put(

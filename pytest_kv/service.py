@@ -58,19 +58,23 @@ def get_one(
 ) -> tuple[Any, str | None]:
     """A single-key read and its cache status; ``cache_ttl`` is the namespace's default
     for reads that give none."""
-    check_url_key(GET, key)
-    check_cache_ttl(GET, args.cache_ttl)
+    if not key.well_formed:
+        check_url_key(GET, key)
+    if args.cache_ttl is not None:
+        check_cache_ttl(GET, args.cache_ttl)
+        cache_ttl = args.cache_ttl
     with backend.lock:
-        entry, cache_status = backend.read(
-            key.encoded, now, cache_ttl if args.cache_ttl is None else args.cache_ttl
-        )
+        entry, cache_status = backend.read(key.encoded, now, cache_ttl)
     # workerd checks the type only once the service has answered, so a miss with
     # an unknown type is still just a miss.
     if entry is None:
         value = metadata = None
     else:
-        response_type = TEXT if args.response_type is None else args.response_type
-        value = decode_value(entry.value, response_type)
+        response_type = args.response_type
+        if response_type is None or response_type == TEXT:
+            value = entry.value.decode("utf-8", "replace")
+        else:
+            value = decode_value(entry.value, response_type)
         metadata = _metadata(entry) if with_metadata else None
     if not with_metadata:
         return value, cache_status

@@ -42,7 +42,7 @@ class Store:
 
     def get(self, key: bytes, now: float) -> Entry | None:
         entry: Entry | None = self._entries.get(key)
-        if entry is not None and entry.expired(now):
+        if entry is not None and entry.expiration is not None and now >= entry.expiration:
             del self._entries[key]
             return None
         return entry
@@ -63,7 +63,11 @@ class Store:
     # The binding's backend interface, for strong consistency: one location, no cache.
 
     def read(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
-        return self.get(key, now), None
+        entry: Entry | None = self._entries.get(key)
+        if entry is not None and entry.expiration is not None and now >= entry.expiration:
+            del self._entries[key]
+            return None, None
+        return entry, None
 
     def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
         if entry is None:

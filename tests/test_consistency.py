@@ -404,3 +404,17 @@ def test_the_bug_this_catches(edge_clock: MovableClock) -> None:
     assert asyncio.run(save_then_redirect(kv, kv.at("syd"))) is None
     strong = KVNamespace(clock=edge_clock, locations=("lhr", "syd"))
     assert asyncio.run(save_then_redirect(strong, strong.at("syd"))) == "3 items"
+
+
+def test_settle_waits_for_writes_still_on_their_way(edge_clock: MovableClock) -> None:
+    kv = eventual(edge_clock, cache_ttl=0)
+    kv.sync.put("k", "v")
+    edge_clock.advance(1)
+    kv.sync.delete("k")  # syd sees nothing now, but the put would arrive first
+    assert kv.at("syd").sync.get("k") is None
+    assert kv.settle() == 60
+    edge_clock.advance(-1)
+    assert kv.at("syd").sync.get("k") == "v"  # the window settle() waited out
+    edge_clock.advance(1)
+    assert kv.at("syd").sync.get("k") is None
+    assert_consistent(kv)
