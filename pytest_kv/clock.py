@@ -8,7 +8,9 @@ freezes it (with freezegun, or through the test's own ``time_machine`` or
 
 from __future__ import annotations
 
+import calendar
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
@@ -50,6 +52,7 @@ def _utc(epoch: float) -> datetime:
 class _Driver(Protocol):
     name: str
 
+    def now(self) -> float: ...
     def shift(self, delta: timedelta) -> None: ...
     def move_to(self, epoch: float) -> None: ...
     def stop(self) -> None: ...
@@ -80,25 +83,45 @@ def _keep_monotonic_real(freezer: Any) -> None:
             setattr(module, attribute, original)
 
 
+def _frozen_epoch(frozen: datetime) -> float:
+    """freezegun's ``time.time()`` for a frozen naive-UTC datetime, computed the same way."""
+    return calendar.timegm(frozen.timetuple()) + frozen.microsecond / 1000000.0
+
+
 class FreezegunDriver:
-    """Time frozen by pytest-kv itself, with freezegun (wall time only)."""
+    """Time frozen by pytest-kv itself, with freezegun (wall time only).
+
+    freezegun's patched ``time.time()`` inspects the caller's frames on every call
+    (about 3 µs); the fake reads the frozen instant kept here instead, unless another
+    freeze has started on top of ours.
+    """
 
     name = "freezegun"
 
     def __init__(self, start: float) -> None:
         from freezegun import api, freeze_time
 
-        outermost = not api.freeze_factories
+        self._factories: list[Any] = api.freeze_factories
+        outermost = not self._factories
         self._freezer = freeze_time(_utc(start), real_asyncio=True)
         self._factory: Any = self._freezer.start()
+        self._depth = len(self._factories)
         if outermost:
             _keep_monotonic_real(self._freezer)
+        self._epoch = _frozen_epoch(self._factory())
+
+    def now(self) -> float:
+        if len(self._factories) != self._depth:
+            return time.time()  # someone froze time again inside the test
+        return self._epoch
 
     def shift(self, delta: timedelta) -> None:
         self._factory.tick(delta)
+        self._epoch = _frozen_epoch(self._factory())
 
     def move_to(self, epoch: float) -> None:
         self._factory.move_to(_utc(epoch))
+        self._epoch = _frozen_epoch(self._factory())
 
     def stop(self) -> None:
         self._freezer.stop()
@@ -113,6 +136,10 @@ class FreezerDriver:
         self._freezer = freezer
         if start is not None:
             self.move_to(start)
+
+    def now(self) -> float:
+        # The test moves this factory itself too, so read it rather than keep a copy.
+        return _frozen_epoch(self._freezer.time_to_freeze)
 
     def shift(self, delta: timedelta) -> None:
         self._freezer.tick(delta)
@@ -133,6 +160,9 @@ class TimeMachineDriver:
         self._fixture = fixture
         if start is not None or fixture.traveller is None:
             self.move_to(int(time.time()) if start is None else start)
+
+    def now(self) -> float:
+        return time.time()  # time-machine patches it in C: already fast
 
     def shift(self, delta: timedelta) -> None:
         self._fixture.shift(delta)
@@ -167,21 +197,32 @@ class KVClock:
 
     def now(self) -> float:
         """The current time in seconds since the epoch, as the fake reads it."""
-        return time.time()
+        return self._driver.now()
 
     def advance(self, seconds: float | timedelta) -> float:
         """Move time forward (or back, if negative) and return the new ``now()``."""
         delta = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
         self._driver.shift(delta)
-        return time.time()
+        return self._driver.now()
 
     def move_to(self, when: Instant) -> float:
         """Jump to an instant (datetime, epoch seconds or ISO 8601; naive means UTC)."""
         self._driver.move_to(to_epoch(when))
-        return time.time()
+        return self._driver.now()
+
+    def start(self) -> None:
+        """Make this the clock that the fixtures' namespaces read."""
+        global active
+        active = self._driver.now
 
     def stop(self) -> None:
+        global active
+        active = None
         self._driver.stop()
 
     def __repr__(self) -> str:
-        return f"<KVClock {_utc(time.time()).isoformat()} driven by {self.driver}>"
+        return f"<KVClock {_utc(self.now()).isoformat()} driven by {self.driver}>"
+
+
+# The running test's kv_clock, read by the namespaces that its fixtures made.
+active: Callable[[], float] | None = None

@@ -9,8 +9,8 @@ from typing import Any
 
 from .edge import Edge
 from .namespace import KVNamespace, _god_key
-from .store import Entry
-from .values import decode_text, encode_text
+from .store import Entry, name_of
+from .values import decode_text
 
 __all__ = ["assert_consistent", "assert_eventually"]
 
@@ -152,8 +152,9 @@ def assert_consistent(ns: KVNamespace) -> None:
     now = ns._now()
     problems: list[str] = []
     with shared.store.lock:
-        truth_keys = [entry.name for entry in shared.store.live(b"", now)]
-        keys = sorted(set(edge.keys_in_play()) | {encode_text(name) for name in truth_keys})
+        live = [key for key, _ in shared.store.live(b"", now)]
+        truth_keys = [name_of(key) for key in live]
+        keys = sorted(set(edge.keys_in_play()) | set(live))
         for key in keys:
             truth = shared.store.peek(key, now)
             for location in edge.locations:
@@ -163,11 +164,11 @@ def assert_consistent(ns: KVNamespace) -> None:
                         f"  {key.decode('utf-8', 'replace')!r} at {location}: reads "
                         f"{_shown(seen)}, the truth is {_shown(truth)}"
                     )
-        listed: list[str] = []
-        for versions in edge.history.values():
-            entry = edge.listed(versions, now)
-            if entry is not None:
-                listed.append(entry.name)
+        listed = [
+            name_of(key)
+            for key, versions in edge.history.items()
+            if edge.listed(versions, now) is not None
+        ]
     if listed != truth_keys:
         problems.append(f"  list() shows {listed!r}, the live keys are {truth_keys!r}")
     if problems:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sortedcontainers import SortedDict
 
 from .propagation import Propagation
-from .store import Entry, Store
+from .store import Entry, Store, name_of
 
 HIT = "HIT"
 MISS = "MISS"
@@ -178,6 +178,12 @@ class Edge:
         while index and versions[index - 1].order > version.order:
             index -= 1  # the clock went back: last write wins by write time
         versions.insert(index, version)
+        # A write that no location could ever see, because the next one reaches every
+        # location no later, need not be kept: many writes to a key within one
+        # instant (a loop under a frozen clock) keep one version, not thousands.
+        while index and self._hidden_by(versions[index - 1], version):
+            del versions[index - 1]
+            index -= 1
         cache = self.caches[location]
         if cache_ttl > 0:
             cache[key] = Cached(version, now + cache_ttl)
@@ -192,7 +198,8 @@ class Edge:
     def seed(self, key: bytes, entry: Entry, now: float) -> None:
         """A god-view write: visible everywhere, list() included, at once."""
         self._seq += 1
-        self.history[key] = [Version(key, entry.name, entry, -math.inf, "", self._seq, seeded=True)]
+        name = name_of(key)
+        self.history[key] = [Version(key, name, entry, -math.inf, "", self._seq, seeded=True)]
         for cache in self.caches.values():
             cache.pop(key, None)
         self.events.append((key, KVEvent(now, "*", "seed", entry.value)))
@@ -229,13 +236,13 @@ class Edge:
 
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float
-    ) -> tuple[list[Entry], bool]:
+    ) -> tuple[list[tuple[bytes, Entry]], bool]:
         history = self.history
         if after is not None and after >= prefix:
             keys = history.irange(minimum=after, inclusive=(False, True))
         else:
             keys = history.irange(minimum=prefix)
-        found: list[Entry] = []
+        found: list[tuple[bytes, Entry]] = []
         settled: list[bytes] = []
         more = False
         for key in keys:
@@ -250,7 +257,7 @@ class Edge:
             if len(found) == limit:
                 more = True
                 break
-            found.append(entry)
+            found.append((key, entry))
         for key in settled:
             del history[key]
         return found, more
@@ -269,14 +276,32 @@ class Edge:
         # A deleted or expired key everyone has caught up with needs no history.
         return _live(version, now) is None and self.settled(version, now)
 
+    def _hidden_by(self, older: Version, newer: Version) -> bool:
+        if older.seeded or older.written_at != newer.written_at:
+            return False
+        if self.model.reads:
+            return older.read_base == newer.read_base
+        return all(
+            self.visible_time(newer, location) <= self.visible_time(older, location)
+            for location in self.locations
+        )
+
     def prune(self, key: bytes, now: float) -> None:
+        """Drop the versions older than the newest that everyone has reached.
+
+        Versions settle roughly in write order, so the scan stops at the first one
+        still on its way: cheap for every write, at worst keeping a few extra.
+        """
         versions = self.history.get(key)
         if not versions:
             return
-        for index in range(len(versions) - 1, 0, -1):
-            if self.settled(versions[index], now):
-                del versions[:index]
+        newest_settled = -1
+        for index, version in enumerate(versions):
+            if not self.settled(version, now):
                 break
+            newest_settled = index
+        if newest_settled > 0:
+            del versions[:newest_settled]
         if len(versions) == 1 and self._gone(versions[0], now):
             del self.history[key]
 
@@ -388,5 +413,5 @@ class LocationView:
 
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float
-    ) -> tuple[list[Entry], bool]:
+    ) -> tuple[list[tuple[bytes, Entry]], bool]:
         return self.edge.page(prefix, after, limit, now)

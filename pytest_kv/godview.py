@@ -14,7 +14,7 @@ from typing import Any
 from .errors import PUT, KVError
 from .jsvalues import json_parse, json_stringify
 from .limits import check_key, check_metadata_size, check_value_size
-from .store import Entry, Store
+from .store import Entry, Store, name_of
 from .values import decode_text, encode_text
 from .wrangler import parse_bulk_entry
 
@@ -76,7 +76,7 @@ def _entry(
         check_value_size(len(data))
     except KVError as error:
         raise ValueError(f"cannot seed key {name!r}: {error}") from None
-    return encoded, Entry(name, data, expiration, metadata)
+    return encoded, Entry(data, expiration, metadata)
 
 
 def prepare(
@@ -111,14 +111,15 @@ def prepare(
 
 
 def peek(store: Store, key: str, now: float) -> KVEntry | None:
+    encoded = encode_text(key)
     with store.lock:
-        entry = store.peek(encode_text(key), now)
+        entry = store.peek(encoded, now)
     if entry is None:
         return None
     metadata = None if entry.metadata is None else json_parse(entry.metadata)
-    return KVEntry(entry.name, entry.value, entry.expiration, metadata)
+    return KVEntry(name_of(encoded), entry.value, entry.expiration, metadata)
 
 
 def keys(store: Store, prefix: str | None, now: float) -> list[str]:
     with store.lock:
-        return [entry.name for entry in store.live(encode_text(prefix or ""), now)]
+        return [name_of(key) for key, _ in store.live(encode_text(prefix or ""), now)]

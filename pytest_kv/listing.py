@@ -21,7 +21,7 @@ from .jsvalues import json_parse
 from .limits import check_list_limit, check_prefix
 from .results import JsDict
 from .service import Backend
-from .store import Entry
+from .store import Entry, name_of
 from .values import encode_text
 
 __all__ = ["PageShape"]
@@ -117,9 +117,9 @@ def decode_cursor(cursor: str) -> Position:
     return Position(raw.decode("utf-8", "replace").encode("utf-8") or None)
 
 
-def key_entry(entry: Entry) -> JsDict:
+def key_entry(key: bytes, entry: Entry) -> JsDict:
     """One item of ``result["keys"]``: ``expiration`` and ``metadata`` only when set."""
-    item = JsDict(name=entry.name)
+    item = JsDict(name=name_of(key))
     if entry.expiration is not None:
         item["expiration"] = entry.expiration
     if entry.metadata is not None:
@@ -127,8 +127,10 @@ def key_entry(entry: Entry) -> JsDict:
     return item
 
 
-def _result(entries: list[Entry], cursor: Position | None) -> JsDict:
-    result = JsDict(keys=[key_entry(entry) for entry in entries], list_complete=cursor is None)
+def _result(entries: list[tuple[bytes, Entry]], cursor: Position | None) -> JsDict:
+    result = JsDict(
+        keys=[key_entry(key, entry) for key, entry in entries], list_complete=cursor is None
+    )
     if cursor is not None:
         result["cursor"] = encode_cursor(cursor)
     result["cacheStatus"] = None
@@ -164,7 +166,7 @@ def list_page(backend: Backend, args: ListArgs, now: float, shape: PageShape | N
             limit = min(limit, shape.page_size)
     with backend.lock:
         entries, more = backend.page(prefix, at.after, limit, now)
-    after = encode_text(entries[-1].name) if entries else at.after
+    after = entries[-1][0] if entries else at.after
     flags = at.flags & _STARTED
     pages = at.pages + (1 if entries else 0)
     if more:

@@ -284,7 +284,7 @@ class KVNamespace:
         """
         name, encoded, _ = _god_key(key)
         metadata_json = None if metadata is None else json_stringify(metadata)
-        entry = Entry(name, godview.seed_bytes(value), expiration, metadata_json)
+        entry = Entry(godview.seed_bytes(value), expiration, metadata_json)
         self._plant(encoded, name, entry, seconds)
 
     def plant_miss(self, key: str, *, seconds: float = 60) -> None:

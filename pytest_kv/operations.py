@@ -238,7 +238,7 @@ def put_plain(ns: KVNamespace, key: object, value: object) -> bool:
     now = shared.now()
     count_operation()
     with shared.store.lock:
-        ns._backend.write(encoded, key, Entry(key, data), now, ns._cache_ttl)
+        ns._backend.write(encoded, key, Entry(data), now, ns._cache_ttl)
     shared.log.append((now, ns.location, "put", key, None, "ok"))
     return True
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from . import clock
 from .calls import KVCall, describe_options, timeline
 from .clock import FreezegunDriver, FreezerDriver, KVClock, TimeMachineDriver, to_epoch
 from .env import KVEnv
@@ -110,11 +111,12 @@ class _TestClock:
         self._request = request
 
     def now(self) -> float:
-        return time.time()
+        read = clock.active
+        return time.time() if read is None else read()
 
     def advance(self, seconds: float | timedelta) -> float:
-        clock: KVClock = self._request.getfixturevalue("kv_clock")
-        return clock.advance(seconds)
+        kv_clock: KVClock = self._request.getfixturevalue("kv_clock")
+        return kv_clock.advance(seconds)
 
 
 @pytest.fixture
@@ -136,11 +138,12 @@ def kv_clock(request: pytest.FixtureRequest) -> Iterator[KVClock]:
         driver = FreezerDriver(request.getfixturevalue("freezer"), start)
     else:
         driver = FreezegunDriver(float(int(time.time())) if start is None else start)
-    clock = KVClock(driver)
+    test_clock = KVClock(driver)
+    test_clock.start()
     try:
-        yield clock
+        yield test_clock
     finally:
-        clock.stop()
+        test_clock.stop()
 
 
 def _test_files(request: pytest.FixtureRequest) -> set[str]:

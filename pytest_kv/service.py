@@ -40,7 +40,7 @@ class Backend(Protocol):
 
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float
-    ) -> tuple[list[Entry], bool]: ...
+    ) -> tuple[list[tuple[bytes, Entry]], bool]: ...
 
 
 def _metadata(entry: Entry) -> Any:
@@ -187,7 +187,7 @@ def store_put(
     cache_ttl: int,
 ) -> None:
     check_value_size(len(data))
-    entry = Entry(key.name, data, expiration, metadata)
+    entry = Entry(data, expiration, metadata)
     with backend.lock:
         backend.write(key.encoded, key.name, entry, now, cache_ttl)
 

@@ -16,9 +16,8 @@ from sortedcontainers import SortedDict
 
 @dataclass(slots=True)
 class Entry:
-    """One stored key: what production keeps for it."""
+    """What production keeps for one key (the key itself is the store's dict key)."""
 
-    name: str
     value: bytes
     expiration: int | None = None
     # Metadata is kept as the JSON text production stores, so every read returns a
@@ -77,8 +76,8 @@ class Store:
 
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float
-    ) -> tuple[list[Entry], bool]:
-        """Up to ``limit`` live entries under ``prefix`` sorting after ``after``.
+    ) -> tuple[list[tuple[bytes, Entry]], bool]:
+        """Up to ``limit`` live ``(key, entry)`` pairs under ``prefix`` after ``after``.
 
         Returns them and whether more live entries follow. Costs O(log n + page),
         plus any expired entries met on the way, which are dropped.
@@ -88,7 +87,7 @@ class Store:
             keys = entries.irange(minimum=after, inclusive=(False, True))
         else:
             keys = entries.irange(minimum=prefix)
-        found: list[Entry] = []
+        found: list[tuple[bytes, Entry]] = []
         expired: list[bytes] = []
         more = False
         for key in keys:
@@ -101,17 +100,22 @@ class Store:
             if len(found) == limit:
                 more = True
                 break
-            found.append(entry)
+            found.append((key, entry))
         for key in expired:
             del entries[key]
         return found, more
 
-    def live(self, prefix: bytes, now: float) -> Iterator[Entry]:
-        """Every live entry under ``prefix``, in order, without side effects."""
+    def live(self, prefix: bytes, now: float) -> Iterator[tuple[bytes, Entry]]:
+        """Every live ``(key, entry)`` under ``prefix``, in order, without side effects."""
         entries = self._entries
         for key in entries.irange(minimum=prefix):
             if not key.startswith(prefix):
                 return
             entry: Entry = entries[key]
             if not entry.expired(now):
-                yield entry
+                yield key, entry
+
+
+def name_of(key: bytes) -> str:
+    """A stored key's name. Keys the god view seeded may hold lone surrogates."""
+    return key.decode("utf-8", "surrogatepass")

@@ -1,0 +1,235 @@
+"""pytest-kv's performance, next to its peers, measured in one run.
+
+    pip install -e ".[bench]"
+    python benchmarks/run.py            # add --quick for a smaller, faster run
+
+Every figure is the median of several rounds; ratios compare figures taken in the
+same run. Targets come from issue 7 (a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from pytest_kv import KVNamespace
+from pytest_kv import clock as clock_module
+from pytest_kv.clock import FreezegunDriver, KVClock
+
+ROWS: list[tuple[str, str, str]] = []
+
+
+def median_us(run: Callable[[int], float], ops: int, rounds: int) -> float:
+    """Median over ``rounds`` of the time per operation, in microseconds."""
+    samples = []
+    for _ in range(rounds):
+        gc.collect()
+        samples.append(run(ops) / ops * 1e6)
+    return statistics.median(samples)
+
+
+def loop(call: Callable[[], Any]) -> Callable[[int], float]:
+    def run(ops: int) -> float:
+        start = time.perf_counter()
+        for _ in range(ops):
+            call()
+        return time.perf_counter() - start
+
+    return run
+
+
+def row(what: str, figure: str, target: str = "") -> None:
+    ROWS.append((what, figure, target))
+    print(f"  {what:<58} {figure:>14}  {target}", flush=True)
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def per_operation(ops: int, rounds: int) -> None:
+    import fakeredis
+
+    strong = KVNamespace()
+    strong.sync.put("key", "value")
+    eventual = KVNamespace(consistency="eventual", locations=[f"loc{i}" for i in range(8)])
+    eventual.sync.put("key", "value")
+    redis = fakeredis.FakeRedis()
+    redis.set("key", "value")
+    plain: dict[str, str] = {"key": "value"}
+
+    def async_loop(call: Callable[[], Any]) -> Callable[[int], float]:
+        async def body(ops: int) -> float:
+            start = time.perf_counter()
+            for _ in range(ops):
+                await call()
+            return time.perf_counter() - start
+
+        return lambda ops: asyncio.run(body(ops))
+
+    figures = {
+        "get": {
+            "pytest-kv strong, ns.sync": loop(lambda: strong.sync.get("key")),
+            "pytest-kv strong, async": async_loop(lambda: strong.get("key")),
+            "pytest-kv eventual, 8 locations": loop(lambda: eventual.sync.get("key")),
+            "fakeredis get": loop(lambda: redis.get("key")),
+            "dict": loop(lambda: plain.get("key")),
+        },
+        "put": {
+            "pytest-kv strong, ns.sync": loop(lambda: strong.sync.put("key", "value")),
+            "pytest-kv strong, async": async_loop(lambda: strong.put("key", "value")),
+            "pytest-kv eventual, 8 locations": loop(lambda: eventual.sync.put("key", "value")),
+            "fakeredis set": loop(lambda: redis.set("key", "value")),
+            "dict": loop(lambda: plain.__setitem__("key", "value")),
+        },
+    }
+    for op, runs in figures.items():
+        print(f"{op} per operation (µs):")
+        medians = {name: median_us(run, ops, rounds) for name, run in runs.items()}
+        for name, value in medians.items():
+            row(f"{op}: {name}", f"{value:.2f} µs")
+        sync, asynchronous = medians["pytest-kv strong, ns.sync"], medians["pytest-kv strong, async"]
+        peer = medians["fakeredis get" if op == "get" else "fakeredis set"]
+        row(f"{op}: strong ns.sync <= 2 µs", f"{sync:.2f} µs", verdict(sync <= 2))
+        row(f"{op}: fakeredis / strong >= 15x", f"{peer / sync:.1f}x", verdict(peer / sync >= 15))
+        row(f"{op}: async / sync <= 1x", f"{asynchronous / sync:.2f}x", verdict(asynchronous <= sync))
+        ratio = medians["pytest-kv eventual, 8 locations"] / sync
+        row(f"{op}: eventual 8 locations / strong <= 2x", f"{ratio:.2f}x", verdict(ratio <= 2))
+
+
+def seeded(count: int) -> KVNamespace:
+    ns = KVNamespace()
+    half = count // 2
+    ns.seed({f"user:{i:07d}": "v" for i in range(half)})
+    ns.seed({f"zone:{i:07d}": "v" for i in range(count - half)})
+    return ns
+
+
+def listing(sizes: list[int], rounds: int) -> None:
+    print("one list() page of 1,000 keys (ms):")
+    cost: dict[int, float] = {}
+    for size in sizes:
+        ns = seeded(size)
+        middle = ns.sync.list(prefix="zone:", limit=1)["keys"][0]["name"]
+        cursor = ns.sync.list(prefix="zone:", limit=1)  # warm
+        del cursor, middle
+        plain = median_us(loop(lambda: ns.sync.list(limit=1000)), 20, rounds) / 1000
+        prefixed = median_us(loop(lambda: ns.sync.list(prefix="zone:", limit=1000)), 20, rounds) / 1000
+        cost[size] = max(plain, prefixed)
+        row(f"list at {size:,} keys, no prefix", f"{plain:.3f} ms")
+        row(f"list at {size:,} keys, prefix 'zone:'", f"{prefixed:.3f} ms")
+        del ns
+        gc.collect()
+    largest, smallest = max(sizes), min(sizes)
+    row(
+        f"list at {largest:,} keys <= 2 ms",
+        f"{cost[largest]:.3f} ms",
+        verdict(cost[largest] <= 2),
+    )
+    ratio = cost[largest] / cost[smallest]
+    row(f"list at {largest:,} / at {smallest:,} <= 1.5x", f"{ratio:.2f}x", verdict(ratio <= 1.5))
+
+
+def advancing(sizes: list[int], rounds: int) -> None:
+    print("kv_clock.advance() with keys expiring at different times (µs):")
+    cost = {}
+    for size in sizes:
+        driver = FreezegunDriver(1_000_000.0)
+        clock = KVClock(driver)
+        clock.start()
+        try:
+            ns = KVNamespace(clock=clock)
+            ns.seed([{"key": f"k{i:07d}", "value": "v", "expiration_ttl": 1 + i % 5000} for i in range(size)])
+            cost[size] = median_us(loop(lambda: clock.advance(timedelta(seconds=1))), 200, rounds)
+            row(f"advance(1 s) with {size:,} expiring keys", f"{cost[size]:.2f} µs")
+        finally:
+            clock.stop()
+        del ns
+        gc.collect()
+    ratio = cost[max(sizes)] / cost[min(sizes)]
+    row("advance at the most keys / at the fewest ~ 1x", f"{ratio:.2f}x", verdict(ratio <= 1.5))
+
+
+def bulk(ops: int, rounds: int) -> None:
+    ns = seeded(10_000)
+    keys = [f"user:{i:07d}" for i in range(100)]
+    value = median_us(loop(lambda: ns.sync.get(keys)), max(ops // 100, 50), rounds)
+    print("bulk get:")
+    row("get([100 keys])", f"{value:.1f} µs")
+
+
+def memory(count: int) -> None:
+    print("memory:")
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    ns = KVNamespace()
+    raw = 0
+    for i in range(count):
+        key, value = f"user:{i:09d}", f"value-{i:09d}"
+        raw += len(key) + len(value)
+        ns.sync.put(key, value)
+    ns._shared.log.clear()  # the call log is not storage
+    gc.collect()
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    overhead = (used - raw) / count
+    row(f"bytes per key above key + value, at {count:,} keys", f"{overhead:.0f} B", verdict(overhead <= 250))
+
+
+def clock_cost(ops: int, rounds: int) -> None:
+    import freezegun
+
+    ns = KVNamespace()  # like the fixtures' namespaces: reads the active kv_clock
+    from pytest_kv.plugin import _TestClock
+
+    ns._shared.now = _TestClock(None).now  # type: ignore[arg-type]
+    ns.sync.put("key", "value")
+    without = median_us(loop(lambda: ns.sync.get("key")), ops, rounds)
+    driver = FreezegunDriver(1_000_000.0)
+    clock = KVClock(driver)
+    clock.start()
+    try:
+        with_clock = median_us(loop(lambda: ns.sync.get("key")), ops, rounds)
+        patched = median_us(loop(time.time), ops, rounds)
+    finally:
+        clock.stop()
+    print("with kv_clock active (freezegun):")
+    row("get, no kv_clock", f"{without:.2f} µs")
+    row("get, kv_clock active", f"{with_clock:.2f} µs")
+    row("freezegun's patched time.time() alone", f"{patched:.2f} µs")
+    added = with_clock - without
+    row("added per operation <= 0.5 µs", f"{added:+.2f} µs", verdict(added <= 0.5))
+    del freezegun
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer keys and rounds")
+    args = parser.parse_args()
+    ops, rounds = (20_000, 5) if args.quick else (100_000, 7)
+    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    print(f"pytest-kv benchmarks (Python {sys.version.split()[0]}; medians of {rounds} rounds)")
+    per_operation(ops, rounds)
+    clock_cost(ops, rounds)
+    listing(sizes, rounds)
+    advancing([1_000, sizes[-1]], rounds)
+    bulk(ops, rounds)
+    memory(sizes[-1])
+    print()
+    print("| measurement | median | target |")
+    print("|---|---|---|")
+    for what, figure, target in ROWS:
+        print(f"| {what} | {figure} | {target} |")
+
+
+if __name__ == "__main__":
+    main()
