@@ -224,9 +224,11 @@ class Edge:
 
     def listed_version(self, versions: list[Version], now: float) -> Version | None:
         """The version ``list()`` reflects for a key: its newest at least list_lag old."""
-        horizon = now - self.list_lag
+        lag = self.list_lag
         for version in reversed(versions):
-            if version.seeded or version.written_at <= horizon:
+            # The same sum as settled() and settle_time(), so that floating point can
+            # never make them disagree about the moment list() catches up.
+            if version.seeded or version.written_at + lag <= now:
                 return version
         return None
 
@@ -280,7 +282,9 @@ class Edge:
         if older.seeded or older.written_at != newer.written_at:
             return False
         if self.model.reads:
-            return older.read_base == newer.read_base
+            # Each is visible at once where it was written: from the same place, with
+            # no replica read between them, the newer reaches everywhere no later.
+            return older.origin == newer.origin and older.read_base == newer.read_base
         return all(
             self.visible_time(newer, location) <= self.visible_time(older, location)
             for location in self.locations
