@@ -57,9 +57,15 @@ def verdict(ok: bool) -> str:
 def per_operation(ops: int, rounds: int) -> None:
     import fakeredis
 
-    strong = KVNamespace()
+    def frozen() -> float:
+        """A frozen clock, as under kv_clock: tests do not let wall time run between calls."""
+        return 1_000_000.0
+
+    strong = KVNamespace(clock=frozen)
     strong.sync.put("key", "value")
-    eventual = KVNamespace(consistency="eventual", locations=[f"loc{i}" for i in range(8)])
+    eventual = KVNamespace(
+        clock=frozen, consistency="eventual", locations=[f"loc{i}" for i in range(8)]
+    )
     eventual.sync.put("key", "value")
     redis = fakeredis.FakeRedis()
     redis.set("key", "value")

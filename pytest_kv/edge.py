@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
 
 from sortedcontainers import SortedDict
 
@@ -42,10 +43,10 @@ class Version:
     seq: int
     # Seeded from the god view: visible everywhere, in list() too, from the start.
     seeded: bool = False
-    # Memo of when this version reaches each destination.
-    visible_at: dict[str, float] = field(default_factory=dict)
+    # Memo of when this version reaches each destination (made on first use).
+    visible_at: dict[str, float] | None = None
     # For read-counting models: each location's replica-read count at write time.
-    read_base: dict[str, int] = field(default_factory=dict)
+    read_base: dict[str, int] | None = None
 
     @property
     def order(self) -> tuple[float, int]:
@@ -98,7 +99,11 @@ class Edge:
         self.history: SortedDict = SortedDict()  # key bytes -> list[Version], oldest first
         self.caches: dict[str, dict[bytes, Cached]] = {loc: {} for loc in self.locations}
         self.replica_reads: dict[tuple[bytes, str], int] = {}
-        self.events: deque[tuple[bytes, KVEvent]] = deque(maxlen=100_000)
+        # Raw (key, time, location, action, value, cache) records, the newest 100,000;
+        # KVEvent objects are built only when someone asks for a key's history.
+        self.events: deque[tuple[bytes, float, str, str, bytes | None, str | None]] = deque(
+            maxlen=100_000
+        )
         self._seq = 0
 
     # -- visibility -------------------------------------------------------------------
@@ -108,16 +113,20 @@ class Edge:
             return True
         if self.model.reads:
             count = self.replica_reads.get((version.key, location), 0)
-            return count - version.read_base.get(location, 0) >= self.model.reads
+            base = 0 if version.read_base is None else version.read_base.get(location, 0)
+            return count - base >= self.model.reads
         return now >= self.visible_time(version, location)
 
     def visible_time(self, version: Version, location: str) -> float:
         if version.seeded or version.origin == location:
             return -math.inf
-        at = version.visible_at.get(location)
+        memo = version.visible_at
+        if memo is None:
+            memo = version.visible_at = {}
+        at = memo.get(location)
         if at is None:
             delay = self.model.delay(version.name, version.origin, location, version.seq)
-            at = version.visible_at[location] = version.written_at + delay
+            at = memo[location] = version.written_at + delay
         return at
 
     def replica(self, key: bytes, location: str, now: float) -> Version | None:
@@ -134,8 +143,8 @@ class Edge:
 
     # -- reads and writes ------------------------------------------------------------
 
-    def read(
-        self, key: bytes, location: str, now: float, cache_ttl: int
+    def read_at(
+        self, location: str, key: bytes, now: float, cache_ttl: int
     ) -> tuple[Entry | None, str]:
         cache = self.caches[location]
         cached = cache.get(key)
@@ -150,9 +159,11 @@ class Edge:
                 cache[key] = Cached(version, now + cache_ttl)
             elif cached is not None:
                 del cache[key]
-        entry = _live(version, now)
+        entry = None if version is None else version.entry
+        if entry is not None and entry.expiration is not None and now >= entry.expiration:
+            entry = None  # expiry beats caching
         self.events.append(
-            (key, KVEvent(now, location, "read", None if entry is None else entry.value, status))
+            (key, now, location, "read", None if entry is None else entry.value, status)
         )
         return entry, status
 
@@ -190,7 +201,7 @@ class Edge:
         else:
             cache.pop(key, None)
         self.events.append(
-            (key, KVEvent(now, location, "delete" if entry is None else "put", _value(entry)))
+            (key, now, location, "delete" if entry is None else "put", _value(entry), None)
         )
         self._sync_truth(key)
         self.prune(key, now)
@@ -202,7 +213,7 @@ class Edge:
         self.history[key] = [Version(key, name, entry, -math.inf, "", self._seq, seeded=True)]
         for cache in self.caches.values():
             cache.pop(key, None)
-        self.events.append((key, KVEvent(now, "*", "seed", entry.value)))
+        self.events.append((key, now, "*", "seed", entry.value, None))
 
     def plant(
         self, key: bytes, name: str, entry: Entry | None, location: str, now: float, seconds: float
@@ -211,7 +222,7 @@ class Edge:
         self._seq += 1
         version = None if entry is None else Version(key, name, entry, now, "", self._seq)
         self.caches[location][key] = Cached(version, now + seconds, planted=True)
-        self.events.append((key, KVEvent(now, location, "plant", _value(entry))))
+        self.events.append((key, now, location, "plant", _value(entry), None))
 
     def _sync_truth(self, key: bytes) -> None:
         newest = self.history[key][-1]
@@ -371,7 +382,7 @@ class Edge:
         return min(times, default=None)
 
     def history_of(self, key: bytes) -> list[KVEvent]:
-        return [event for event_key, event in self.events if event_key == key]
+        return [KVEvent(*record[1:]) for record in self.events if record[0] == key]
 
 
 def _settled_view(
@@ -402,15 +413,16 @@ def _value(entry: Entry | None) -> bytes | None:
 class LocationView:
     """The namespace as one location reads and writes it: the binding's backend."""
 
-    __slots__ = ("edge", "location", "lock")
+    __slots__ = ("edge", "location", "lock", "read")
 
     def __init__(self, edge: Edge, location: str) -> None:
         self.edge = edge
         self.location = location
         self.lock = edge.store.lock
-
-    def read(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
-        return self.edge.read(key, self.location, now, cache_ttl)
+        # Reads are the hot path: bind the location once instead of on every call.
+        self.read: Callable[[bytes, float, int], tuple[Entry | None, str | None]] = partial(
+            edge.read_at, location
+        )
 
     def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
         self.edge.write(key, name, entry, self.location, now, cache_ttl)
