@@ -24,7 +24,7 @@ from functools import partial
 
 from sortedcontainers import SortedDict
 
-from .propagation import Propagation
+from .propagation import Propagation, per_write
 from .store import Entry, Store, name_of
 
 HIT = "HIT"
@@ -94,6 +94,7 @@ class Edge:
     ) -> None:
         self.locations = tuple(locations)
         self.model = model
+        self.per_write = per_write(model)
         self.list_lag = list_lag
         self.store = store
         self.history: SortedDict = SortedDict()  # key bytes -> list[Version], oldest first
@@ -296,6 +297,8 @@ class Edge:
             # Each is visible at once where it was written: from the same place, with
             # no replica read between them, the newer reaches everywhere no later.
             return older.origin == newer.origin and older.read_base == newer.read_base
+        if older.origin == newer.origin and not self.per_write:
+            return True  # same instant, same place, same delays
         return all(
             self.visible_time(newer, location) <= self.visible_time(older, location)
             for location in self.locations

@@ -30,6 +30,12 @@ class Propagation(Protocol):
     def delay(self, key: str, origin: str, destination: str, write: int) -> float: ...
 
 
+def per_write(model: Propagation) -> bool:
+    """Whether two writes of a key from one place may get different delays. Models
+    that say nothing are assumed to, which is always safe."""
+    return bool(getattr(model, "per_write", True))
+
+
 @dataclass(frozen=True)
 class Fixed:
     """Every write reaches every other location ``seconds`` after it was made.
@@ -39,6 +45,7 @@ class Fixed:
 
     seconds: float
     reads: int = field(default=0, init=False)
+    per_write: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         _check_seconds(self.seconds, "Fixed(seconds)")
@@ -58,6 +65,7 @@ class PerLocation:
     seconds: Mapping[str, float]
     default: float | None = None
     reads: int = field(default=0, init=False)
+    per_write: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         for location, seconds in self.seconds.items():
@@ -124,6 +132,9 @@ class RandomDelay:
 class _Callback:
     function: Callable[[str, str, str], float]
     reads: int = field(default=0, init=False)
+    # The callable sees only the key and the two locations, so it is taken to give
+    # every write of a key from one place the same delay.
+    per_write: bool = field(default=False, init=False)
 
     def delay(self, key: str, origin: str, destination: str, write: int) -> float:
         seconds = self.function(key, origin, destination)
