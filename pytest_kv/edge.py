@@ -25,7 +25,7 @@ from functools import partial
 from sortedcontainers import SortedDict
 
 from .propagation import Propagation, per_write
-from .store import Entry, Store, name_of
+from .store import Entry, Store, keys_from, name_of
 
 HIT = "HIT"
 MISS = "MISS"
@@ -252,10 +252,7 @@ class Edge:
         self, prefix: bytes, after: bytes | None, limit: int, now: float
     ) -> tuple[list[tuple[bytes, Entry]], bool]:
         history = self.history
-        if after is not None and after >= prefix:
-            keys = history.irange(minimum=after, inclusive=(False, True))
-        else:
-            keys = history.irange(minimum=prefix)
+        keys = keys_from(history, prefix, after)
         found: list[tuple[bytes, Entry]] = []
         settled: list[bytes] = []
         more = False

@@ -6,7 +6,6 @@ Options reach fixtures from ini settings (suite-wide defaults, ``kv_<name>``), t
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import Any, Final
 
 from .clock import to_epoch
 from .errors import did_you_mean
-from .propagation import Propagation, as_model
+from .propagation import Propagation, as_model, check_seconds
 
 STRONG: Final = "strong"
 EVENTUAL: Final = "eventual"
@@ -229,13 +228,8 @@ def settings_of(options: Mapping[str, Any]) -> Consistency:
 
 
 def _seconds(name: str, value: object, *, whole: bool) -> Any:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+    check_seconds(value, name)
+    assert isinstance(value, (int, float))
     if whole and value != int(value):
         raise ValueError(f"{name} must be a whole number of seconds, got {value!r}")
     return int(value) if whole else float(value)

@@ -48,7 +48,7 @@ class Fixed:
     per_write: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        _check_seconds(self.seconds, "Fixed(seconds)")
+        check_seconds(self.seconds, "Fixed(seconds)")
 
     def delay(self, key: str, origin: str, destination: str, write: int) -> float:
         return self.seconds
@@ -69,9 +69,9 @@ class PerLocation:
 
     def __post_init__(self) -> None:
         for location, seconds in self.seconds.items():
-            _check_seconds(seconds, f"PerLocation[{location!r}]")
+            check_seconds(seconds, f"PerLocation[{location!r}]")
         if self.default is not None:
-            _check_seconds(self.default, "PerLocation(default)")
+            check_seconds(self.default, "PerLocation(default)")
 
     def delay(self, key: str, origin: str, destination: str, write: int) -> float:
         seconds = self.seconds.get(destination, self.default)
@@ -117,8 +117,8 @@ class RandomDelay:
     reads: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        _check_seconds(self.low, "RandomDelay(low)")
-        _check_seconds(self.high, "RandomDelay(high)")
+        check_seconds(self.low, "RandomDelay(low)")
+        check_seconds(self.high, "RandomDelay(high)")
         if self.high < self.low:
             raise ValueError(f"RandomDelay needs low <= high, got {self.low} > {self.high}")
 
@@ -138,11 +138,12 @@ class _Callback:
 
     def delay(self, key: str, origin: str, destination: str, write: int) -> float:
         seconds = self.function(key, origin, destination)
-        _check_seconds(seconds, f"propagation callable for {key!r} {origin}->{destination}")
+        check_seconds(seconds, f"propagation callable for {key!r} {origin}->{destination}")
         return float(seconds)
 
 
-def _check_seconds(seconds: object, what: str) -> None:
+def check_seconds(seconds: object, what: str) -> None:
+    """A duration option must be a finite number of seconds, 0 or more."""
     if (
         isinstance(seconds, bool)
         or not isinstance(seconds, (int, float))

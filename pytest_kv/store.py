@@ -83,10 +83,7 @@ class Store:
         plus any expired entries met on the way, which are dropped.
         """
         entries = self._entries
-        if after is not None and after >= prefix:
-            keys = entries.irange(minimum=after, inclusive=(False, True))
-        else:
-            keys = entries.irange(minimum=prefix)
+        keys = keys_from(entries, prefix, after)
         found: list[tuple[bytes, Entry]] = []
         expired: list[bytes] = []
         more = False
@@ -119,3 +116,11 @@ class Store:
 def name_of(key: bytes) -> str:
     """A stored key's name. Keys the god view seeded may hold lone surrogates."""
     return key.decode("utf-8", "surrogatepass")
+
+
+def keys_from(keys: SortedDict, prefix: bytes, after: bytes | None) -> Iterator[bytes]:
+    """The sorted keys where a list() page starts: at ``prefix``, or just after the
+    cursor's key when that comes later. The caller stops at the end of the prefix."""
+    if after is not None and after >= prefix:
+        return iter(keys.irange(minimum=after, inclusive=(False, True)))
+    return iter(keys.irange(minimum=prefix))
