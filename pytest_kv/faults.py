@@ -65,8 +65,9 @@ def invocation(limit: int = 1000) -> Iterator[Invocation]:
     """Count KV operations as one Worker invocation does: the ``limit + 1``-th fails with
     production's message. A bulk read counts once. Nested blocks share the outer count.
     """
-    if _INVOCATION.get() is not None:
-        yield _INVOCATION.get()  # type: ignore[misc]
+    outer = _INVOCATION.get()
+    if outer is not None:
+        yield outer
         return
     current = Invocation(limit)
     token = _INVOCATION.set(current)

@@ -39,15 +39,8 @@ class Store:
         self.lock = threading.Lock()
         self._entries: SortedDict = SortedDict()
 
-    def get(self, key: bytes, now: float) -> Entry | None:
-        entry: Entry | None = self._entries.get(key)
-        if entry is not None and entry.expiration is not None and now >= entry.expiration:
-            del self._entries[key]
-            return None
-        return entry
-
     def peek(self, key: bytes, now: float) -> Entry | None:
-        """Like ``get`` but without dropping an expired entry: no side effects."""
+        """The live entry, without dropping an expired one (as ``read`` does)."""
         entry: Entry | None = self._entries.get(key)
         if entry is None or entry.expired(now):
             return None

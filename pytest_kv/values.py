@@ -15,7 +15,6 @@ TEXT: Final = "text"
 JSON: Final = "json"
 ARRAY_BUFFER: Final = "arrayBuffer"
 STREAM: Final = "stream"
-RESPONSE_TYPES: Final = frozenset({TEXT, JSON, ARRAY_BUFFER, STREAM})
 
 
 def encode_text(text: str) -> bytes:
@@ -121,10 +120,6 @@ def decode_value(data: bytes, response_type: str) -> Any:
     if response_type == STREAM:
         return KVStream(data)
     raise KVTypeError(UNKNOWN_RESPONSE_TYPE)
-
-
-def response_type_of(value: object) -> str:
-    return value if isinstance(value, str) else to_js_string(value)
 
 
 class KVStream:
