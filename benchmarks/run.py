@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from pytest_kv import KVNamespace
-from pytest_kv.clock import FreezegunDriver, KVClock
+from pytest_kv.plugin.clock import FreezegunDriver, KVClock
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -243,7 +243,7 @@ def clock_cost(ops: int, rounds: int) -> None:
     import freezegun
 
     ns = KVNamespace()  # like the fixtures' namespaces: reads the active kv_clock
-    from pytest_kv.plugin import _TestClock
+    from pytest_kv.plugin.fixtures import _TestClock
 
     ns._shared.now = _TestClock(None).now  # type: ignore[arg-type]
     ns.sync.put("key", "value")

@@ -9,29 +9,22 @@ Example::
 
 from __future__ import annotations
 
-from .assertions import (
-    assert_expired,
-    assert_expires,
-    assert_keys,
-    assert_live,
-    assert_paginates,
-    assert_pagination,
-    expiration_of,
-    list_all,
-)
-from .calls import KVCall
-from .clock import KVClock
-from .consistency import assert_consistent, assert_eventually
-from .edge import KVEvent
-from .env import KVEnv
+from .binding.env import KVEnv
+from .binding.namespace import KVNamespace
+from .binding.sync import SyncKVNamespace
+from .binding.values import KVStream
 from .errors import KVError, KVSyntaxError, KVTypeError
-from .factory import KVFactory
-from .godview import KVEntry
-from .listing import PageShape
-from .namespace import KVNamespace, SyncKVNamespace
-from .propagation import AfterReads, Fixed, PerLocation, Propagation, RandomDelay
-from .results import JsDict
-from .values import KVStream
+from .js.jsdict import JsDict
+from .kv.calllog import KVCall
+from .kv.godview import KVEntry
+from .kv.history import KVEvent
+from .kv.listing import PageShape
+from .kv.propagation import AfterReads, Fixed, PerLocation, Propagation, RandomDelay
+from .plugin.clock import KVClock
+from .plugin.factory import KVFactory
+from .testing.consistency import assert_consistent, assert_eventually
+from .testing.expiry import assert_expired, assert_expires, assert_live, expiration_of
+from .testing.listing import assert_keys, assert_paginates, assert_pagination, list_all
 
 __all__ = [
     "AfterReads",

@@ -1,0 +1,251 @@
+"""What every namespace offers the test besides the binding: the god view (seed,
+peek, keys), page shapes, settling and planting for eventual consistency, history,
+the call log and failures on purpose."""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from pytest_kv.errors import did_you_mean
+from pytest_kv.js.json_stringify import json_stringify
+from pytest_kv.kv import godview
+from pytest_kv.kv.bulk import load_bulk_file
+from pytest_kv.kv.calllog import KVCall, matches
+from pytest_kv.kv.faults import OPERATION, Faults, Rule, invocation
+from pytest_kv.kv.godview import KVEntry
+from pytest_kv.kv.history import KVEvent
+from pytest_kv.kv.listing import PageShape
+from pytest_kv.kv.namespace import Namespace
+from pytest_kv.kv.store import Entry
+
+from .arguments import convert_key
+
+
+class Instruments:
+    """The test-side methods of ``KVNamespace`` (see its docstring for the binding)."""
+
+    __slots__ = ()
+
+    _shared: Namespace
+    _now: Callable[[], float]
+    location: str
+
+    @contextmanager
+    def page_shape(
+        self, page_size: int | None = None, empty_pages: Iterable[str] = ()
+    ) -> Iterator[PageShape | None]:
+        """Give ``list()`` production-legal shapes while the block runs: at most
+        ``page_size`` keys a page, and empty pages with ``list_complete: false`` at the
+        ``"start"``, in the ``"middle"``, at the ``"end"`` or between ``"every"`` page.
+        Code that follows the cursor until ``list_complete`` still gets every key.
+
+        Example::
+
+            with kv.page_shape(page_size=1, empty_pages=["start"]):
+                assert await list_users(kv) == ["ada", "bob"]
+        """
+        shared = self._shared
+        previous = shared.shape
+        shared.shape = PageShape.of(page_size, empty_pages)
+        try:
+            yield shared.shape
+        finally:
+            shared.shape = previous
+
+    def seed(
+        self,
+        data: Mapping[str, Any] | Iterable[Mapping[str, Any]],
+        *,
+        expiration: float | None = None,
+        expirationTtl: float | None = None,
+        metadata: Any = None,
+    ) -> None:
+        """Write keys directly, visible everywhere at once, bypassing the 60-second floor.
+
+        ``data`` is a mapping of key to value (``str``, ``bytes``, or anything JSON),
+        or wrangler bulk-put entries (``key``, ``value``, ``base64``, ``expiration``,
+        ``expiration_ttl``, ``metadata``). A TTL of 0 or less seeds an expired key.
+        Nothing is written if any item is invalid.
+
+        Example: ``kv.seed({"flag:beta": "on"}, expirationTtl=5)``.
+        """
+        shared, now = self._shared, self._now()
+        entries = godview.prepare(now, data, expiration, expirationTtl, metadata)
+        with shared.store.lock:
+            for key, entry in entries:
+                shared.store.put(key, entry)
+                if shared.edge is not None:
+                    shared.edge.seed(key, entry, now)
+
+    def peek(self, key: str) -> KVEntry | None:
+        """The live entry for ``key`` (the truth, not a location's view), or ``None``."""
+        return godview.peek(self._shared.store, key, self._now())
+
+    def keys(self, prefix: str | None = None) -> builtins.list[str]:
+        """Every live key (under ``prefix``), in production's list order: the truth."""
+        return godview.keys(self._shared.store, prefix, self._now())
+
+    # -- eventual consistency ------------------------------------------------------
+
+    def settle(self) -> float:
+        """Advance the clock until every location, and every ``list()``, agrees with
+        the truth; return how many seconds that took (0 when they already agree).
+
+        Example::
+
+            await kv.put("flag", "on")
+            kv.settle()
+            assert await kv.at("syd").get("flag") == "on"
+        """
+        edge = self._shared.edge
+        if edge is None:
+            return 0.0
+        start = now = self._now()
+        for _ in range(3):  # a clock that keeps microseconds may land just short
+            with self._shared.store.lock:
+                target = edge.settle_time(now)
+            if target <= now:
+                break
+            self._shared.advance(max(target - now, 1e-6))
+            now = self._now()
+        return now - start
+
+    def plant_stale(
+        self,
+        key: str,
+        value: Any,
+        *,
+        seconds: float = 60,
+        metadata: Any = None,
+        expiration: int | None = None,
+    ) -> None:
+        """Make this location serve ``value`` for ``key`` for ``seconds``, whatever
+        the truth, as a stale cached copy would.
+
+        Example: ``kv.at("syd").plant_stale("config", '{"v": 1}', seconds=30)``.
+        """
+        name, encoded, _ = _god_key(key)
+        metadata_json = None if metadata is None else json_stringify(metadata)
+        entry = Entry(godview.seed_bytes(value), expiration, metadata_json)
+        self._plant(encoded, name, entry, seconds)
+
+    def plant_miss(self, key: str, *, seconds: float = 60) -> None:
+        """Make this location answer "no such key" for ``key`` for ``seconds``, as a
+        cached miss (a negative lookup) would.
+
+        Example: ``kv.at("lhr").plant_miss("user:1", seconds=60)``.
+        """
+        name, encoded, _ = _god_key(key)
+        self._plant(encoded, name, None, seconds)
+
+    def _plant(self, encoded: bytes, name: str, entry: Entry | None, seconds: float) -> None:
+        edge = self._shared.edge
+        if edge is None:
+            raise RuntimeError(
+                "planting stale reads needs consistency='eventual': a strongly "
+                "consistent namespace has no read caches"
+            )
+        if seconds <= 0:
+            raise ValueError(f"seconds must be more than 0, got {seconds!r}")
+        with self._shared.store.lock:
+            edge.plant(encoded, name, entry, self.location, self._now(), seconds)
+
+    def history(self, key: str) -> builtins.list[KVEvent]:
+        """What happened to ``key`` at every location: writes, reads (with cache
+        ``HIT``/``MISS``), seeds and planted values, oldest first. Eventual mode only.
+        """
+        edge = self._shared.edge
+        if edge is None:
+            return []
+        with self._shared.store.lock:
+            return edge.events.of(_god_key(key)[1])
+
+    # -- the call log ---------------------------------------------------------------
+
+    @property
+    def calls(self) -> builtins.list[KVCall]:
+        """Every binding call this namespace served, at every location, oldest first."""
+        return self._shared.calls()
+
+    def get_calls(
+        self, method: str | None = None, key: str | None = None, location: str | None = None
+    ) -> builtins.list[KVCall]:
+        """The calls of one method, on one key (a glob pattern) and at one location.
+
+        Example: ``assert len(kv.get_calls(method="put", key="session:*")) == 1``.
+        """
+        return [call for call in self._shared.calls() if matches(call, method, key, location)]
+
+    # -- failures on purpose ---------------------------------------------------------
+
+    def fail_next(
+        self, method: str, error: BaseException | None = None, *, status: int = 500
+    ) -> None:
+        """Make the next ``method`` call fail, by default with production's message for
+        ``status`` (``KV GET failed: 500 Internal Server Error``).
+
+        Example: ``kv.fail_next("put", status=503)``.
+        """
+        self.fail(method, times=1, error=error, status=status)
+
+    def fail(
+        self,
+        method: str,
+        *,
+        key: str | None = None,
+        times: int = 1,
+        error: BaseException | None = None,
+        status: int = 500,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (on keys matching the glob
+        ``key``; for ``list``, the prefix) fail with ``error`` or production's message.
+
+        Example: ``kv.fail("get", key="user:*", times=3)``.
+        """
+        if method not in OPERATION:
+            raise ValueError(
+                f"unknown method {method!r}{did_you_mean(method, OPERATION)} "
+                f"The methods are: {', '.join(OPERATION)}."
+            )
+        if type(times) is not int or times < 1:
+            raise ValueError(f"times must be a whole number >= 1, got {times!r}")
+        shared = self._shared
+        if shared.faults is None:
+            shared.faults = Faults()
+        shared.faults.rules.append(Rule(method, key, times, error, status))
+
+    @staticmethod
+    def invocation(limit: int = 1000) -> Any:
+        """A block that counts KV operations as one Worker invocation: the
+        ``limit + 1``-th fails with production's message. Shared by every namespace.
+
+        Example::
+
+            with kv.invocation():
+                await handler.fetch(request)   # at most 1,000 KV operations
+        """
+        return invocation(limit)
+
+    def seed_file(self, path: str | os.PathLike[str]) -> int:
+        """Seed from a wrangler bulk-put JSON file (``wrangler kv bulk put``'s format);
+        returns how many keys it wrote. A malformed entry is reported with its index.
+
+        Example: ``kv.seed_file("tests/data/flags.json")``.
+        """
+        entries = load_bulk_file(path)
+        self.seed(entries)
+        return len(entries)
+
+
+def _god_key(key: str) -> tuple[str, bytes, bool]:
+    converted = convert_key("god view", key)
+    return converted.name, converted.encoded, converted.well_formed
+
+
+def god_key(key: str) -> bytes:
+    """The stored bytes of a key the god view (or a test helper) names."""
+    return _god_key(key)[1]

@@ -1,0 +1,223 @@
+"""``KVNamespace``: the binding (async, exactly the Python Workers shape), its blocking
+twin ``ns.sync``, the view from each edge location, and the test-side god view.
+
+Every call reads the clock once and hands that instant to everything it does, so
+validation, expiry and the stored expiration can never disagree. Errors are raised
+with the plugin's own frames dropped, so a failing test shows the user's call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NoReturn
+
+from pytest_kv.errors import KVError
+from pytest_kv.js.jsdict import JsDict
+from pytest_kv.kv.edge import LocationView
+from pytest_kv.kv.faults import Faults
+from pytest_kv.kv.listing import PageShape
+from pytest_kv.kv.namespace import MovableClock, Namespace
+from pytest_kv.kv.service import Backend
+from pytest_kv.kv.settings import consistency
+
+from . import operations
+from .instruments import Instruments
+from .operations import failed
+from .sync import SyncKVNamespace
+from .values import read_stream
+
+__all__ = ["KVNamespace"]
+
+
+class KVNamespace(Instruments):
+    """A fake Workers KV namespace binding, usable as ``env.KV`` in Python Worker code.
+
+    Its methods are the runtime's, with every call form the Python Workers SDK
+    accepts, production's limits and exact error messages. Outside pytest, build one
+    directly; inside, use the ``kv`` or ``kv_factory`` fixtures.
+
+    Example::
+
+        ns = KVNamespace("SESSIONS")
+        await ns.put("s:1", "alice", expirationTtl=3600)
+        assert await ns.get("s:1") == "alice"
+        assert ns.sync.get("s:1") == "alice"
+
+    ``clock`` replaces the time source: a callable returning epoch seconds, or an
+    object with ``now()`` and ``advance()`` (needed by ``settle()``). ``locations``,
+    ``consistency`` (``"strong"`` or ``"eventual"``), ``propagation``, ``cache_ttl``
+    and ``list_lag`` choose the consistency model; ``page_size`` and ``empty_pages``
+    give ``list()`` production-legal page shapes (see ``page_shape``).
+    """
+
+    __slots__ = (
+        "_backend",
+        "_cache_ttl",
+        "_now",
+        "_shared",
+        "_sync",
+        "_views",
+        "location",
+        "name",
+    )
+
+    name: str
+    location: str
+    _shared: Namespace
+    # Every location's view of this namespace, made once and shared by them all.
+    _views: dict[str, KVNamespace]
+    _backend: Backend
+    _now: Callable[[], float]
+    _cache_ttl: int
+    _sync: SyncKVNamespace
+
+    def __init__(
+        self,
+        name: str = "KV",
+        *,
+        clock: Callable[[], float] | MovableClock | None = None,
+        locations: Sequence[str] = ("local",),
+        consistency: str = "strong",
+        propagation: Any = None,
+        cache_ttl: int | None = None,
+        list_lag: float | None = None,
+        page_size: int | None = None,
+        empty_pages: Iterable[str] = (),
+        read_only: bool = False,
+        rate_limits: bool = False,
+    ) -> None:
+        settings = _consistency(locations, consistency, propagation, cache_ttl, list_lag)
+        shape = PageShape.of(page_size, empty_pages)
+        faults = Faults(read_only=bool(read_only), rate_limit=bool(rate_limits))
+        shared = Namespace(
+            name, clock, settings, shape, faults if read_only or rate_limits else None
+        )
+        self._bind(shared, settings.locations[0], {})
+
+    def _bind(self, shared: Namespace, location: str, views: dict[str, KVNamespace]) -> None:
+        self.name = shared.name
+        self.location = location
+        self._shared = shared
+        self._now = shared.now
+        self._backend: Backend = (
+            shared.store if shared.edge is None else LocationView(shared.edge, location)
+        )
+        self._cache_ttl = shared.settings.cache_ttl
+        self._sync = SyncKVNamespace(self)
+        self._views = views
+        views[location] = self
+
+    # -- the binding -------------------------------------------------------------
+
+    async def get(self, key: Any, *args: Any, **kwargs: Any) -> Any:
+        """``get(key, type | options)``, or a bulk read ``get([k1, k2], ...)``.
+
+        Example: ``await kv.get("k", "json")``, ``await kv.get("k", cacheTtl=300)``.
+        """
+        __tracebackhide__ = True
+        try:
+            return operations.read(self, "get", key, args, kwargs, False)
+        except KVError as error:
+            raise failed(self, "get", key, args, kwargs, error) from None
+
+    async def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:
+        """``{"value", "metadata", "cacheStatus"}`` for a key; a dict of them for a list.
+
+        Example: ``(await kv.getWithMetadata("k", "json")).metadata``.
+        """
+        __tracebackhide__ = True
+        try:
+            return operations.read(self, "getWithMetadata", key, args, kwargs, True)
+        except KVError as error:
+            raise failed(self, "getWithMetadata", key, args, kwargs, error) from None
+
+    async def put(self, key: Any, value: Any, *args: Any, **kwargs: Any) -> None:
+        """Store a value: ``put(key, value, {"expirationTtl": 60, "metadata": {...}})``.
+
+        ``value`` may be ``str``, ``bytes``, ``memoryview`` or an async iterable of bytes.
+        """
+        __tracebackhide__ = True
+        try:
+            if args or kwargs or not operations.put_plain(self, key, value):
+                plan = operations.plan_put(self, key, value, args, kwargs)
+                body = plan.body
+                operations.finish_put(
+                    self, plan, body if isinstance(body, bytes) else await read_stream(body)
+                )
+        except KVError as error:
+            raise failed(self, "put", key, args, kwargs, error) from None
+
+    async def delete(self, key: Any, *args: Any) -> None:
+        """Delete a key; deleting a missing key succeeds, as in production."""
+        __tracebackhide__ = True
+        try:
+            operations.delete(self, key, args)
+        except KVError as error:
+            raise failed(self, "delete", key, args, {}, error) from None
+
+    async def list(self, *args: Any, **kwargs: Any) -> JsDict:
+        """One page of keys: ``list(prefix=..., limit=..., cursor=...)``.
+
+        Follow ``result.get("cursor")`` until ``result["list_complete"]`` is true.
+        """
+        __tracebackhide__ = True
+        try:
+            return operations.list_keys(self, args, kwargs)
+        except KVError as error:
+            raise failed(self, "list", None, args, kwargs, error) from None
+
+    # -- test-side helpers ----------------------------------------------------------
+
+    @property
+    def sync(self) -> SyncKVNamespace:
+        """The same binding with blocking methods: ``kv.sync.get("k")``."""
+        return self._sync
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        """Every location of the namespace; the first is the namespace object's own."""
+        return tuple(self._shared.settings.locations)
+
+    @property
+    def consistency(self) -> str:
+        """``"strong"`` or ``"eventual"``."""
+        return "eventual" if self._shared.edge is not None else "strong"
+
+    def at(self, location: str) -> KVNamespace:
+        """The same namespace as code running at ``location`` sees it (same API).
+
+        Example: ``await kv.at("syd").get("flag")``.
+        """
+        view = self._views.get(location)
+        if view is None:
+            shared = self._shared
+            if location not in shared.settings.locations:
+                raise ValueError(
+                    f"unknown location {location!r}; the locations of namespace "
+                    f"{shared.name!r} are: {', '.join(shared.settings.locations)}"
+                )
+            view = object.__new__(KVNamespace)
+            view._bind(shared, location, self._views)
+        return view
+
+    # -- what the runtime's binding object does for Python ----------------------------
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __len__(self) -> NoReturn:
+        raise TypeError("'KvNamespace' object has no len()")
+
+    def __iter__(self) -> NoReturn:
+        raise TypeError("'KvNamespace' object is not iterable")
+
+    def __repr__(self) -> str:
+        where = f" at {self.location!r}" if len(self._shared.settings.locations) > 1 else ""
+        return f"<KVNamespace {self.name!r}{where} ({self.consistency})>"
+
+
+def _consistency(
+    locations: Sequence[str], mode: str, propagation: Any, cache_ttl: Any, list_lag: Any
+) -> Any:
+    __tracebackhide__ = True
+    return consistency(locations, mode, propagation, cache_ttl, list_lag)

@@ -1,0 +1,230 @@
+"""What every binding call does, once, for the async binding and ``ns.sync`` alike:
+read the clock, convert the arguments, check them in workerd's order, apply injected
+failures and limits, ask the location's backend, shape the answer, and log the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVError
+from pytest_kv.js.json_stringify import json_stringify
+from pytest_kv.js.text import encode_text
+from pytest_kv.kv import service
+from pytest_kv.kv.faults import RunawayListingError, count_operation
+from pytest_kv.kv.keys import Key
+from pytest_kv.kv.limits import (
+    MAX_KEY_BYTES,
+    MAX_VALUE_BYTES,
+    check_key,
+    check_list_limit,
+    check_prefix,
+)
+from pytest_kv.kv.listing import list_page
+from pytest_kv.kv.store import Entry
+
+from .arguments import PutArgs, parse_delete, parse_get, parse_list, parse_put
+from .results import bulk_result, list_result, read_result
+from .values import encode_value
+
+if TYPE_CHECKING:
+    from pytest_kv.js.jsdict import JsDict
+
+    from .namespace import KVNamespace
+
+
+def _options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return args[0] if args else (kwargs or None)
+
+
+def failed(
+    ns: KVNamespace,
+    method: str,
+    key: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    error: KVError,
+) -> KVError:
+    """Log a failed call; return its error without the plugin's frames, to raise."""
+    shared = ns._shared
+    shared.log.append(
+        (shared.now(), ns.location, method, key, _options(args, kwargs), str(error), None, error)
+    )
+    return error.with_traceback(None)
+
+
+def read(
+    ns: KVNamespace,
+    method: str,
+    key: object,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    with_metadata: bool,
+) -> Any:
+    shared = ns._shared
+    now = shared.now()
+    count_operation()
+    faults = shared.faults
+    if type(key) is str and not args and not kwargs and faults is None:
+        # The common call, get(key): skip the general argument conversion.
+        try:
+            encoded = key.encode("utf-8")
+        except UnicodeEncodeError:
+            encoded = b""
+        if 2 < len(encoded) <= MAX_KEY_BYTES:
+            backend = ns._backend
+            with backend.lock:
+                entry, cache = backend.read(encoded, now, ns._cache_ttl)
+            if with_metadata:
+                result = read_result(entry, None, True, cache)
+            else:
+                result = None if entry is None else entry.value.decode("utf-8", "replace")
+            shared.log.append(
+                (now, ns.location, method, key, None, "miss" if entry is None else "ok", cache)
+            )
+            return result
+    parsed = parse_get(method, key, args, kwargs)
+    if parsed.keys is not None:
+        names = [item.name for item in parsed.keys]
+        if faults is not None:
+            faults.check(method, GET_BULK, names)
+        found = service.get_bulk(
+            ns._backend, parsed.response_type, parsed.keys, parsed.cache_ttl, now, ns._cache_ttl
+        )
+        result = bulk_result(found, with_metadata)
+        shared.log.append((now, ns.location, method, names, _options(args, kwargs), "ok"))
+        return result
+    assert parsed.key is not None
+    check_key(GET, parsed.key.name, parsed.key.encoded)
+    if faults is not None:
+        faults.check(method, GET, [parsed.key.name])
+    entry, cache = service.get_one(ns._backend, parsed.key, parsed.cache_ttl, now, ns._cache_ttl)
+    result = read_result(entry, parsed.response_type, with_metadata, cache)
+    value = result["value"] if with_metadata else result
+    shared.log.append(
+        (
+            now,
+            ns.location,
+            method,
+            parsed.key.name,
+            _options(args, kwargs),
+            "miss" if value is None else "ok",
+            cache,
+        )
+    )
+    return result
+
+
+@dataclass(slots=True)
+class PutPlan:
+    """A put checked up to the point where its value is read."""
+
+    args: PutArgs
+    metadata: str | None
+    body: bytes | AsyncIterable[Any]
+    expiration: int | None
+    now: float
+    options: Any
+
+
+def put_plain(ns: KVNamespace, key: object, value: object) -> bool:
+    """``put(key, value)`` with a text key and a str or bytes value and nothing else:
+    the common call, done without the general argument conversion. Returns False,
+    having done nothing, for any other call."""
+    shared = ns._shared
+    if shared.faults is not None or type(key) is not str:
+        return False
+    if type(value) is str:
+        try:
+            data = value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    elif type(value) is bytes:
+        data = value
+    else:
+        return False
+    try:
+        encoded = key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    if not 2 < len(encoded) <= MAX_KEY_BYTES or len(data) > MAX_VALUE_BYTES:
+        return False
+    now = shared.now()
+    count_operation()
+    with shared.store.lock:
+        ns._backend.write(encoded, key, Entry(data), now, ns._cache_ttl)
+    shared.log.append((now, ns.location, "put", key, None, "ok"))
+    return True
+
+
+def plan_put(
+    ns: KVNamespace, key: object, value: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> PutPlan:
+    """workerd's side of a put, in its order (arguments, key name, metadata, value), then
+    the service's checks that come before it reads the value."""
+    shared = ns._shared
+    now = shared.now()
+    count_operation()
+    parsed = parse_put(key, value, args, kwargs)
+    check_key(PUT, parsed.key.name, parsed.key.encoded)
+    metadata = None if parsed.metadata is None else json_stringify(parsed.metadata)
+    body = encode_value(value)
+    if shared.faults is not None:
+        shared.faults.check("put", PUT, [parsed.key.name])
+    expiration = service.check_put(
+        parsed.key,
+        parsed.metadata is not None,
+        metadata,
+        parsed.expiration,
+        parsed.expiration_ttl,
+        now,
+    )
+    return PutPlan(parsed, metadata, body, expiration, now, _options(args, kwargs))
+
+
+def finish_put(ns: KVNamespace, plan: PutPlan, data: bytes) -> None:
+    shared = ns._shared
+    key = plan.args.key
+    if shared.faults is not None:
+        shared.faults.check_write("put", key.name, key.encoded, plan.now)
+    service.store_put(
+        ns._backend, key, data, plan.expiration, plan.metadata, plan.now, ns._cache_ttl
+    )
+    shared.log.append((plan.now, ns.location, "put", key.name, plan.options, "ok"))
+
+
+def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
+    shared = ns._shared
+    now = shared.now()
+    count_operation()
+    parsed: Key = parse_delete(key, args)
+    check_key(DELETE, parsed.name, parsed.encoded)
+    if shared.faults is not None:
+        shared.faults.check("delete", DELETE, [parsed.name])
+        shared.faults.check_write("delete", parsed.name, parsed.encoded, now)
+    service.delete(ns._backend, parsed, now, ns._cache_ttl)
+    shared.log.append((now, ns.location, "delete", parsed.name, None, "ok"))
+
+
+def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JsDict:
+    shared = ns._shared
+    now = shared.now()
+    count_operation()
+    shared.list_calls += 1
+    if shared.list_budget is not None and shared.list_calls > shared.list_budget:
+        raise RunawayListingError(
+            f"list() was called {shared.list_calls} times, more than every page needs: "
+            "the listing loop probably ignores the cursor or never sees list_complete"
+        )
+    parsed = parse_list(args, kwargs)
+    if shared.faults is not None:
+        shared.faults.check("list", GET, [parsed.prefix or ""])
+    limit = check_list_limit(GET, parsed.limit)
+    prefix = encode_text(parsed.prefix) if parsed.prefix else b""
+    check_prefix(GET, prefix)
+    entries, cursor = list_page(ns._backend, limit, prefix, parsed.cursor, now, shared.shape)
+    result = list_result(entries, cursor)
+    shared.log.append((now, ns.location, "list", None, _options(args, kwargs), "ok"))
+    return result

@@ -1,0 +1,81 @@
+"""``ns.sync``: the binding's methods, blocking, for synchronous code under test."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pytest_kv.errors import KVError
+
+from . import operations
+from .operations import failed
+from .values import read_stream_blocking
+
+if TYPE_CHECKING:
+    from pytest_kv.js.jsdict import JsDict
+
+    from .namespace import KVNamespace
+
+__all__ = ["SyncKVNamespace"]
+
+
+class SyncKVNamespace:
+    """``ns.sync``: the binding's methods, blocking, with the same results and errors.
+
+    Example::
+
+        kv.sync.put("k", "v", expirationTtl=60)
+        assert kv.sync.list(prefix="k")["keys"][0]["name"] == "k"
+    """
+
+    __slots__ = ("_ns",)
+
+    def __init__(self, ns: KVNamespace) -> None:
+        self._ns = ns
+
+    def get(self, key: Any, *args: Any, **kwargs: Any) -> Any:
+        """Blocking ``get``."""
+        __tracebackhide__ = True
+        try:
+            return operations.read(self._ns, "get", key, args, kwargs, False)
+        except KVError as error:
+            raise failed(self._ns, "get", key, args, kwargs, error) from None
+
+    def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:
+        """Blocking ``getWithMetadata``."""
+        __tracebackhide__ = True
+        try:
+            return operations.read(self._ns, "getWithMetadata", key, args, kwargs, True)
+        except KVError as error:
+            raise failed(self._ns, "getWithMetadata", key, args, kwargs, error) from None
+
+    def put(self, key: Any, value: Any, *args: Any, **kwargs: Any) -> None:
+        """Blocking ``put``; a stream value must not wait on real I/O."""
+        __tracebackhide__ = True
+        try:
+            if args or kwargs or not operations.put_plain(self._ns, key, value):
+                plan = operations.plan_put(self._ns, key, value, args, kwargs)
+                body = plan.body
+                operations.finish_put(
+                    self._ns, plan, body if isinstance(body, bytes) else read_stream_blocking(body)
+                )
+        except KVError as error:
+            raise failed(self._ns, "put", key, args, kwargs, error) from None
+
+    def delete(self, key: Any, *args: Any) -> None:
+        """Blocking ``delete``."""
+        __tracebackhide__ = True
+        try:
+            operations.delete(self._ns, key, args)
+        except KVError as error:
+            raise failed(self._ns, "delete", key, args, {}, error) from None
+
+    def list(self, *args: Any, **kwargs: Any) -> JsDict:
+        """Blocking ``list``."""
+        __tracebackhide__ = True
+        try:
+            return operations.list_keys(self._ns, args, kwargs)
+        except KVError as error:
+            raise failed(self._ns, "list", None, args, kwargs, error) from None
+
+    def __repr__(self) -> str:
+        return f"<SyncKVNamespace {self._ns.name!r}>"

@@ -1,0 +1,53 @@
+"""The call log: every call a namespace served, for assertions and timelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from pytest_kv.errors import KVError
+
+__all__ = ["KVCall"]
+
+
+@dataclass(frozen=True, slots=True)
+class KVCall:
+    """One binding call: when, where, what, and how it ended.
+
+    ``key`` is the key, the list of keys of a bulk read, or ``None`` for ``list``;
+    ``options`` is the options argument as given (a dict, a type string or ``None``);
+    ``outcome`` is ``"ok"``, ``"miss"`` (a read that found nothing) or the error
+    message; ``cache`` is ``"HIT"``/``"MISS"`` for eventual-mode reads.
+
+    Example::
+
+        await kv.get("user:1")
+        [call] = kv.get_calls(method="get", key="user:1")
+        assert call.outcome == "miss"
+    """
+
+    time: float
+    location: str
+    method: str
+    key: Any
+    options: Any
+    outcome: str
+    cache: str | None = None
+    error: KVError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the call succeeded (a miss is a success)."""
+        return self.error is None
+
+
+def matches(call: KVCall, method: str | None, key: str | None, location: str | None) -> bool:
+    if method is not None and call.method != method:
+        return False
+    if location is not None and call.location != location:
+        return False
+    if key is None:
+        return True
+    keys = call.key if isinstance(call.key, list) else [call.key]
+    return any(isinstance(name, str) and fnmatchcase(name, key) for name in keys)

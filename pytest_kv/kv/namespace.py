@@ -1,0 +1,104 @@
+"""One namespace of the KV service: what every front door and every location's view
+of it share (the truth, the edge locations, the clock, the call log, the faults)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Protocol
+
+from pytest_kv.errors import KVTypeError
+
+from .calllog import KVCall
+from .edge import Edge
+from .faults import Faults
+from .listing import PageShape
+from .settings import Consistency
+from .store import Store
+
+# Errors that mean the code under test sent a bad request, which it must not swallow.
+VALIDATION_STATUSES = frozenset({400, 405, 413, 414})
+
+
+class MovableClock(Protocol):
+    """A clock that ``settle()`` and ``assert_eventually`` can move (``KVClock`` is one)."""
+
+    def now(self) -> float: ...
+    def advance(self, seconds: float | timedelta) -> float: ...
+
+
+def wall_time() -> float:
+    """``time.time()``, looked up on every call so freezegun and time-machine drive it."""
+    return time.time()
+
+
+class Namespace:
+    """The state of one namespace, shared by every location's view of it."""
+
+    __slots__ = (
+        "clock",
+        "edge",
+        "faults",
+        "list_budget",
+        "list_calls",
+        "log",
+        "name",
+        "now",
+        "settings",
+        "shape",
+        "store",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        clock: Callable[[], float] | MovableClock | None,
+        settings: Consistency,
+        shape: PageShape | None,
+        faults: Faults | None,
+    ) -> None:
+        self.name = name
+        self.shape = shape
+        self.faults = faults
+        self.list_calls = 0
+        # Set by assert_paginates, to stop a listing loop that never ends.
+        self.list_budget: int | None = None
+        # Raw call records; KVCall objects are built only when someone looks.
+        self.log: list[tuple[Any, ...]] = []
+        self.store = Store()
+        self.settings = settings
+        self.edge = (
+            Edge(settings.locations, settings.propagation, settings.list_lag, self.store)
+            if settings.eventual and settings.propagation is not None
+            else None
+        )
+        self.clock = clock
+        if clock is None:
+            self.now: Callable[[], float] = wall_time
+        elif callable(getattr(clock, "now", None)):
+            self.now = clock.now  # type: ignore[union-attr]
+        elif callable(clock):
+            self.now = clock
+        else:
+            raise TypeError(f"clock must be a callable or have now() and advance(), got {clock!r}")
+
+    def advance(self, seconds: float) -> None:
+        if not callable(getattr(self.clock, "advance", None)):
+            raise RuntimeError(
+                "this namespace's clock cannot be moved: pass a clock with now() and "
+                "advance(), such as the kv_clock fixture, or use the kv fixtures"
+            )
+        self.clock.advance(seconds)  # type: ignore[union-attr]
+
+    def calls(self) -> list[KVCall]:
+        return [KVCall(*record) for record in self.log]
+
+    def swallowable(self) -> list[KVCall]:
+        """Failed calls whose error says the request itself was wrong."""
+        return [
+            call
+            for call in self.calls()
+            if call.error is not None
+            and (isinstance(call.error, KVTypeError) or call.error.status in VALIDATION_STATUSES)
+        ]

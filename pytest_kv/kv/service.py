@@ -1,0 +1,169 @@
+"""The KV service's side of every call: its checks, in the order Miniflare's validator
+makes them, and what it stores and answers, against one ``now`` read once per call.
+
+Front doors (the binding, the REST API) convert their own arguments and make their
+own client-side checks first; what they then ask of the service is the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVSyntaxError, http_error
+from pytest_kv.js.json_parse import json_parse
+from pytest_kv.js.text import decode_text, utf16_length
+
+from .keys import Key
+from .limits import (
+    MAX_BULK_BYTES,
+    MAX_BULK_KEYS,
+    check_bulk_key,
+    check_cache_ttl,
+    check_metadata_size,
+    check_value_size,
+    resolve_expiration,
+)
+from .store import Entry
+
+TEXT = "text"
+JSON = "json"
+
+
+class Backend(Protocol):
+    """What one location of a namespace offers (``Store`` or ``LocationView``)."""
+
+    @property
+    def lock(self) -> Any: ...
+
+    def read(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]: ...
+
+    def write(
+        self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int
+    ) -> None: ...
+
+    def page(
+        self, prefix: bytes, after: bytes | None, limit: int, now: float
+    ) -> tuple[list[tuple[bytes, Entry]], bool]: ...
+
+
+def check_url_key(op: str, key: Key) -> None:
+    """The service reads single keys from the URL, where a lone surrogate cannot be."""
+    if not key.well_formed:
+        raise http_error(op, 400, "Could not URL-decode key name")
+
+
+def get_one(
+    backend: Backend, key: Key, cache_ttl: int | None, now: float, default_ttl: int
+) -> tuple[Entry | None, str | None]:
+    """A single-key read: the live entry (or ``None``) and the cache status.
+    ``cache_ttl`` is the read's own, ``default_ttl`` the namespace's for reads that
+    give none."""
+    if not key.well_formed:
+        check_url_key(GET, key)
+    if cache_ttl is not None:
+        check_cache_ttl(GET, cache_ttl)
+        default_ttl = cache_ttl
+    with backend.lock:
+        return backend.read(key.encoded, now, default_ttl)
+
+
+def bulk_type(response_type: str | None) -> str:
+    """The type of a bulk read: only text and JSON can be read in bulk."""
+    if not response_type or response_type == TEXT:
+        return TEXT
+    if response_type == JSON:
+        return JSON
+    raise http_error(GET_BULK, 400, f'"{response_type}" is not a valid type. Use "json" or "text"')
+
+
+def _bulk_value(entry: Entry, response_type: str) -> Any:
+    text = decode_text(entry.value)
+    if response_type == TEXT:
+        return text
+    try:
+        return json_parse(text)
+    except KVSyntaxError:
+        raise http_error(
+            GET_BULK, 400, "At least one of the requested keys corresponds to a non-json value"
+        ) from None
+
+
+def get_bulk(
+    backend: Backend,
+    response_type: str | None,
+    keys: list[Key],
+    cache_ttl: int | None,
+    now: float,
+    default_ttl: int,
+) -> list[tuple[Key, Entry | None, Any]]:
+    """A bulk read: each key in request order with its entry (or ``None``) and its
+    value as the service answers it (text, or parsed JSON)."""
+    kind = bulk_type(response_type)
+    if len(keys) > MAX_BULK_KEYS:
+        raise http_error(GET_BULK, 400, "You can request a maximum of 100 keys")
+    if not keys:
+        raise http_error(GET_BULK, 400, "You must request a minimum of 1 key")
+    found: list[tuple[Key, Entry | None, Any]] = []
+    texts_size = 0
+    ttl = default_ttl if cache_ttl is None else cache_ttl
+    with backend.lock:
+        for key in keys:
+            check_bulk_key(key.name, key.encoded)
+            check_cache_ttl(GET_BULK, cache_ttl)
+            entry, _ = backend.read(key.encoded, now, ttl)
+            if entry is None:
+                found.append((key, None, None))
+                continue
+            texts_size += len(entry.value)
+            found.append((key, entry, _bulk_value(entry, kind)))
+    # The service totals the decoded strings' JavaScript lengths (UTF-16 units),
+    # never more than the UTF-8 byte count, so only a large read needs counting.
+    if texts_size > MAX_BULK_BYTES:
+        total = sum(
+            utf16_length(decode_text(entry.value)) for _, entry, _ in found if entry is not None
+        )
+        if total > MAX_BULK_BYTES:
+            raise http_error(GET_BULK, 413, "Total size of request exceeds the limit of 25MB")
+    return found
+
+
+def check_put(
+    key: Key,
+    metadata_given: bool,
+    metadata: str | None,
+    expiration: int | None,
+    expiration_ttl: int | None,
+    now: float,
+) -> int | None:
+    """The service's checks before it reads the value; returns the expiration to store.
+
+    ``metadata`` is the JSON text of the metadata, or ``None`` when there is none or
+    ``JSON.stringify`` gave ``undefined`` (which the service answers with a 500).
+    """
+    check_url_key(PUT, key)
+    if metadata is None and metadata_given:
+        raise http_error(PUT, 500, "Internal Server Error")
+    resolved = resolve_expiration(int(now // 1), expiration, expiration_ttl)
+    check_metadata_size(metadata)
+    return resolved
+
+
+def store_put(
+    backend: Backend,
+    key: Key,
+    data: bytes,
+    expiration: int | None,
+    metadata: str | None,
+    now: float,
+    cache_ttl: int,
+) -> None:
+    check_value_size(len(data))
+    entry = Entry(data, expiration, metadata)
+    with backend.lock:
+        backend.write(key.encoded, key.name, entry, now, cache_ttl)
+
+
+def delete(backend: Backend, key: Key, now: float, cache_ttl: int) -> None:
+    check_url_key(DELETE, key)
+    with backend.lock:
+        backend.write(key.encoded, key.name, None, now, cache_ttl)

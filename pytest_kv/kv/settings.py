@@ -1,0 +1,72 @@
+"""A namespace's consistency settings: its locations, the mode, and, for eventual
+consistency, propagation, the default ``cacheTtl`` and the list lag, checked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pytest_kv.errors import did_you_mean
+
+from .propagation import Propagation, as_model, check_seconds
+
+STRONG: Final = "strong"
+EVENTUAL: Final = "eventual"
+
+
+@dataclass(frozen=True, slots=True)
+class Consistency:
+    """A namespace's consistency settings, checked."""
+
+    locations: tuple[str, ...]
+    eventual: bool
+    propagation: Propagation | None
+    cache_ttl: int
+    list_lag: float
+
+
+def consistency(
+    locations: Sequence[str] | str,
+    mode: str,
+    propagation: object,
+    cache_ttl: object,
+    list_lag: object,
+) -> Consistency:
+    if isinstance(locations, str):
+        locations = (locations,)
+    given_names: tuple[object, ...] = tuple(locations)
+    if not given_names or any(not isinstance(name, str) or not name for name in given_names):
+        raise ValueError(f"locations must be non-empty names, got {locations!r}")
+    names = tuple(str(name) for name in given_names)
+    if len(set(names)) != len(names):
+        raise ValueError(f"locations must be distinct, got {names!r}")
+    if mode not in (STRONG, EVENTUAL):
+        raise ValueError(
+            f"consistency must be 'strong' or 'eventual', got {mode!r}"
+            f"{did_you_mean(str(mode), (STRONG, EVENTUAL))}"
+        )
+    given = {"propagation": propagation, "cache_ttl": cache_ttl, "list_lag": list_lag}
+    if mode == STRONG:
+        extra = [name for name, value in given.items() if value is not None]
+        if extra:
+            raise ValueError(
+                f"{', '.join(extra)} need consistency='eventual': a strongly consistent "
+                "namespace has no propagation delay, no read cache and no list lag"
+            )
+        return Consistency(names, False, None, 0, 0.0)
+    return Consistency(
+        names,
+        True,
+        as_model(60 if propagation is None else propagation, names),
+        _seconds("cache_ttl", 60 if cache_ttl is None else cache_ttl, whole=True),
+        _seconds("list_lag", 60 if list_lag is None else list_lag, whole=False),
+    )
+
+
+def _seconds(name: str, value: object, *, whole: bool) -> Any:
+    check_seconds(value, name)
+    assert isinstance(value, (int, float))
+    if whole and value != int(value):
+        raise ValueError(f"{name} must be a whole number of seconds, got {value!r}")
+    return int(value) if whole else float(value)

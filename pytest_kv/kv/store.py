@@ -1,0 +1,114 @@
+"""The truth: every live entry of a namespace, sorted by the UTF-8 bytes of its key.
+
+Expiry is lazy and has one rule everywhere: an entry is expired when
+``now >= expiration``. Expired entries are dropped when a read meets them, so
+moving the clock never costs more than reading the clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sortedcontainers import SortedDict
+
+
+@dataclass(slots=True)
+class Entry:
+    """What production keeps for one key (the key itself is the store's dict key)."""
+
+    value: bytes
+    expiration: int | None = None
+    # Metadata is kept as the JSON text production stores, so every read returns a
+    # fresh object and callers cannot change the store by mutating a result.
+    metadata: str | None = None
+
+    def expired(self, now: float) -> bool:
+        return self.expiration is not None and now >= self.expiration
+
+
+class Store:
+    """A namespace's entries, keyed by UTF-8 bytes so ``list`` order is production's."""
+
+    __slots__ = ("_entries", "lock")
+
+    def __init__(self) -> None:
+        # Each binding call holds the lock for its whole store access, so a
+        # namespace can be shared by the threads of a sync app under test.
+        self.lock = threading.Lock()
+        self._entries: SortedDict = SortedDict()
+
+    def peek(self, key: bytes, now: float) -> Entry | None:
+        """The live entry, without dropping an expired one (as ``read`` does)."""
+        entry: Entry | None = self._entries.get(key)
+        if entry is None or entry.expired(now):
+            return None
+        return entry
+
+    def put(self, key: bytes, entry: Entry) -> None:
+        self._entries[key] = entry
+
+    def delete(self, key: bytes) -> None:
+        self._entries.pop(key, None)
+
+    # The binding's backend interface, for strong consistency: one location, no cache.
+
+    def read(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
+        entry: Entry | None = self._entries.get(key)
+        if entry is not None and entry.expiration is not None and now >= entry.expiration:
+            del self._entries[key]
+            return None, None
+        return entry, None
+
+    def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
+        if entry is None:
+            self.delete(key)
+        else:
+            self.put(key, entry)
+
+    def page(
+        self, prefix: bytes, after: bytes | None, limit: int, now: float
+    ) -> tuple[list[tuple[bytes, Entry]], bool]:
+        """Up to ``limit`` live ``(key, entry)`` pairs under ``prefix`` after ``after``.
+
+        Returns them and whether more live entries follow. Costs O(log n + page),
+        plus any expired entries met on the way, which are dropped.
+        """
+        entries = self._entries
+        keys = keys_from(entries, prefix, after)
+        found: list[tuple[bytes, Entry]] = []
+        expired: list[bytes] = []
+        more = False
+        for key in keys:
+            if not key.startswith(prefix):
+                break
+            entry: Entry = entries[key]
+            if entry.expired(now):
+                expired.append(key)
+                continue
+            if len(found) == limit:
+                more = True
+                break
+            found.append((key, entry))
+        for key in expired:
+            del entries[key]
+        return found, more
+
+    def live(self, prefix: bytes, now: float) -> Iterator[tuple[bytes, Entry]]:
+        """Every live ``(key, entry)`` under ``prefix``, in order, without side effects."""
+        entries = self._entries
+        for key in entries.irange(minimum=prefix):
+            if not key.startswith(prefix):
+                return
+            entry: Entry = entries[key]
+            if not entry.expired(now):
+                yield key, entry
+
+
+def keys_from(keys: SortedDict, prefix: bytes, after: bytes | None) -> Iterator[bytes]:
+    """The sorted keys where a list() page starts: at ``prefix``, or just after the
+    cursor's key when that comes later. The caller stops at the end of the prefix."""
+    if after is not None and after >= prefix:
+        return iter(keys.irange(minimum=after, inclusive=(False, True)))
+    return iter(keys.irange(minimum=prefix))

@@ -1,0 +1,27 @@
+"""The pytest wiring: hooks, fixtures, options, clock drivers, the wrangler config,
+seed files, strict teardown and reports. Registered through the ``pytest11`` entry
+point as ``pytest_kv.plugin``; pytest finds the hooks and fixtures imported here.
+
+The top layer: it may import every other layer, and none imports it.
+"""
+
+from __future__ import annotations
+
+from .fixtures import kv, kv_clock, kv_env, kv_factory
+from .hooks import (
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_runtest_makereport,
+)
+
+__all__ = [
+    "kv",
+    "kv_clock",
+    "kv_env",
+    "kv_factory",
+    "pytest_addoption",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_runtest_makereport",
+]

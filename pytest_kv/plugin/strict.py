@@ -1,0 +1,68 @@
+"""Strict teardown: a KV validation error that the code under test swallowed fails
+the test, since production fails the same call (in the manner of pytest-httpx)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_kv.binding.namespace import KVNamespace
+from pytest_kv.kv.calllog import KVCall
+
+from .reports import describe_options
+
+
+def test_files(request: pytest.FixtureRequest) -> set[str]:
+    """The files whose frames count as the test's own code: the module and conftests."""
+    files = {str(request.node.path)}
+    files.update(
+        str(Path(getattr(plugin, "__file__", "")))
+        for plugin in request.config.pluginmanager.get_plugins()
+        if str(getattr(plugin, "__file__", "")).endswith("conftest.py")
+    )
+    return files
+
+
+def reached_the_test(call: KVCall, test_files: set[str]) -> bool:
+    """Whether the error of ``call`` propagated into the test's own code."""
+    traceback = call.error.__traceback__ if call.error is not None else None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename in test_files:
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def swallowed_report(swallowed: list[tuple[KVNamespace, KVCall]]) -> str:
+    lines = [
+        "pytest-kv: the code under test swallowed KV errors that mean its request was "
+        "wrong; production fails these calls too:"
+    ]
+    for namespace, call in swallowed:
+        key = "" if call.key is None else repr(call.key)
+        options = describe_options(call.options)
+        where = f" at {call.location}" if len(namespace.locations) > 1 else ""
+        lines.append(
+            f"  {namespace.name}.{call.method}({key}{', ' if options else ''}{options}){where}"
+        )
+        lines.append(f"    -> {call.outcome}")
+    lines.append(
+        "Fix the call. If swallowing the error is deliberate, turn this check off with "
+        "@pytest.mark.kv(strict=False) (or kv_strict = false in the ini file)."
+    )
+    return "\n".join(lines)
+
+
+def check(request: pytest.FixtureRequest, namespaces: list[KVNamespace]) -> None:
+    """Fail the test if its code swallowed a validation error of one of ``namespaces``."""
+    __tracebackhide__ = True
+    files = test_files(request)
+    swallowed = [
+        (namespace, call)
+        for namespace in namespaces
+        for call in namespace._shared.swallowable()
+        if not reached_the_test(call, files)
+    ]
+    if swallowed:
+        pytest.fail(swallowed_report(swallowed), pytrace=False)

@@ -1,0 +1,181 @@
+"""Assertions for eventual consistency: wait for every location to catch up, or check
+that they all agree now. Both move time only through the namespace's clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from pytest_kv.binding.instruments import god_key
+from pytest_kv.binding.namespace import KVNamespace
+from pytest_kv.js.text import decode_text
+from pytest_kv.kv.edge import Edge
+from pytest_kv.kv.keys import name_of
+from pytest_kv.kv.store import Entry
+
+__all__ = ["assert_consistent", "assert_eventually"]
+
+
+def _shown(entry: Entry | None) -> str:
+    if entry is None:
+        return "(missing)"
+    text = decode_text(entry.value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _matches(entry: Entry | None, expected: Any) -> bool:
+    if entry is None or expected is None:
+        return entry is None and expected is None
+    if isinstance(expected, bytes):
+        return entry.value == expected
+    text = decode_text(entry.value)
+    if isinstance(expected, str):
+        return text == expected
+    try:
+        return bool(json.loads(text) == expected)
+    except ValueError:
+        return False
+
+
+def _same(seen: Entry | None, truth: Entry | None) -> bool:
+    if seen is None or truth is None:
+        return seen is truth
+    return (seen.value, seen.metadata, seen.expiration) == (
+        truth.value,
+        truth.metadata,
+        truth.expiration,
+    )
+
+
+def _probe(
+    ns: KVNamespace, edge: Edge | None, key: bytes, location: str, now: float
+) -> Entry | None:
+    if edge is None:
+        return ns._shared.store.peek(key, now)
+    return edge.probe(key, location, now)
+
+
+def assert_eventually(
+    ns: KVNamespace,
+    key: str,
+    expected: Any,
+    *,
+    within: float = 60.0,
+    locations: Sequence[str] | None = None,
+) -> float:
+    """Advance the clock until every location reads ``expected`` for ``key``.
+
+    ``expected`` is the text a ``get`` returns, ``bytes`` for the raw value, ``None``
+    for a missing key, or any other value to compare with the parsed JSON. Time jumps
+    from one change to the next (a cache running out, a write arriving), never past
+    ``within`` seconds. Reads are observed without side effects: no caching, no
+    replica reads. Returns the seconds it took; on failure, the error shows what each
+    location saw and when.
+
+    Example::
+
+        await kv.put("flag", "on")
+        assert_eventually(kv, "flag", "on", within=60)
+    """
+    __tracebackhide__ = True
+    shared = ns._shared
+    edge = shared.edge
+    names = tuple(locations) if locations is not None else tuple(shared.settings.locations)
+    for location in names:
+        ns.at(location)  # an unknown location fails here, naming the known ones
+    encoded = god_key(key)
+    start = now = ns._now()
+    deadline = start + within
+    timeline: dict[str, list[tuple[float, str]]] = {location: [] for location in names}
+    while True:
+        with shared.store.lock:
+            seen = {loc: _probe(ns, edge, encoded, loc, now) for loc in names}
+            upcoming = None if edge is None else edge.next_change(encoded, names, now)
+        for location, entry in seen.items():
+            shown = _shown(entry)
+            if not timeline[location] or timeline[location][-1][1] != shown:
+                timeline[location].append((now - start, shown))
+        if all(_matches(entry, expected) for entry in seen.values()):
+            return now - start
+        if upcoming is None or upcoming > deadline:
+            if deadline > now and shared.clock is not None:
+                shared.advance(deadline - now)
+            raise AssertionError(
+                _eventually_report(key, expected, within, timeline, upcoming, start)
+            )
+        shared.advance(max(upcoming - now, 1e-6))
+        now = ns._now()
+
+
+def _eventually_report(
+    key: str,
+    expected: Any,
+    within: float,
+    timeline: dict[str, list[tuple[float, str]]],
+    upcoming: float | None,
+    start: float,
+) -> str:
+    lines = [
+        f"assert_eventually: not every location read {expected!r} for {key!r} "
+        f"within {within:g} s. What each location saw (seconds from the start):"
+    ]
+    width = max(len(location) for location in timeline)
+    for location, changes in timeline.items():
+        seen = ", ".join(f"+{offset:g}s {shown}" for offset, shown in changes)
+        lines.append(f"  {location:<{width}}  {seen}")
+    if upcoming is None:
+        lines.append(
+            "Nothing more will change with time: check the value written, the key, and "
+            "for AfterReads propagation, read the key at each location."
+        )
+    else:
+        lines.append(
+            f"The next change comes at +{upcoming - start:g}s: raise `within`, or check "
+            "propagation, cache_ttl and the cacheTtl of earlier reads."
+        )
+    return "\n".join(lines)
+
+
+def assert_consistent(ns: KVNamespace) -> None:
+    """Check that every location reads every key as the truth has it, and that every
+    location's ``list()`` shows exactly the live keys.
+
+    Example::
+
+        kv.settle()
+        assert_consistent(kv)
+    """
+    __tracebackhide__ = True
+    shared = ns._shared
+    edge = shared.edge
+    if edge is None:
+        return
+    now = ns._now()
+    problems: list[str] = []
+    with shared.store.lock:
+        live = [key for key, _ in shared.store.live(b"", now)]
+        truth_keys = [name_of(key) for key in live]
+        keys = sorted(set(edge.keys_in_play()) | set(live))
+        for key in keys:
+            truth = shared.store.peek(key, now)
+            for location in edge.locations:
+                seen = edge.probe(key, location, now)
+                if not _same(seen, truth):
+                    problems.append(
+                        f"  {key.decode('utf-8', 'replace')!r} at {location}: reads "
+                        f"{_shown(seen)}, the truth is {_shown(truth)}"
+                    )
+        listed = [
+            name_of(key)
+            for key, versions in edge.history.items()
+            if edge.listed(versions, now) is not None
+        ]
+    if listed != truth_keys:
+        problems.append(f"  list() shows {listed!r}, the live keys are {truth_keys!r}")
+    if problems:
+        raise AssertionError(
+            "assert_consistent: the locations disagree with the truth:\n"
+            + "\n".join(problems)
+            + "\nCall ns.settle() to let every change arrive, or use assert_eventually."
+        )

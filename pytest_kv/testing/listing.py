@@ -1,0 +1,235 @@
+"""Helpers for the listing code users get wrong most: pagination loops.
+
+All of them work from sync and async tests (none needs ``await``), read the god
+view without touching caches, and say in a failure what they found and what to check.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from typing import Any, Final
+
+from pytest_kv.binding.namespace import KVNamespace
+from pytest_kv.js.text import encode_text
+from pytest_kv.kv.faults import RunawayListingError
+from pytest_kv.kv.listing import PageShape
+
+__all__ = ["assert_keys", "assert_paginates", "assert_pagination", "list_all"]
+
+_MAX_PAGES: Final = 1_000_000
+
+
+def _walk(ns: KVNamespace, prefix: str | None, limit: int) -> list[dict[str, Any]]:
+    pages: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(_MAX_PAGES):
+        page = ns.sync.list(prefix=prefix, limit=limit, cursor=cursor)
+        pages.append(page)
+        cursor = page.get("cursor")
+        if page["list_complete"] or cursor is None:
+            return pages  # a broken last page is for the caller to report
+    raise AssertionError(f"list() never completed after {_MAX_PAGES} pages")
+
+
+def list_all(ns: KVNamespace, prefix: str | None = None, *, limit: int = 1000) -> list[str]:
+    """Every key name ``list()`` returns, following the cursor page by page.
+
+    It lists through the binding, so it sees what ``ns``'s location sees (lag and
+    page shapes included).
+
+    Example: ``assert list_all(kv, "user:") == ["user:1", "user:2"]``.
+    """
+    __tracebackhide__ = True
+    return [item["name"] for page in _walk(ns, prefix, limit) for item in page["keys"]]
+
+
+def _diff(found: Sequence[str], expected: Iterable[str]) -> tuple[list[str], list[str]]:
+    wanted = set(expected)
+    return sorted(wanted - set(found)), sorted(set(found) - wanted)
+
+
+def assert_keys(ns: KVNamespace, expected: Iterable[str], *, prefix: str | None = None) -> None:
+    """The live keys (the truth, under ``prefix``) are exactly ``expected``.
+
+    Example: ``assert_keys(kv, ["session:ada"], prefix="session:")``.
+    """
+    __tracebackhide__ = True
+    expected = list(expected)
+    found = ns.keys(prefix)
+    missing, unexpected = _diff(found, expected)
+    if missing or unexpected:
+        where = f" under prefix {prefix!r}" if prefix else ""
+        lines = [f"assert_keys: the live keys{where} differ from the expected ones."]
+        if missing:
+            lines.append(f"  missing ({len(missing)}): {missing!r}")
+        if unexpected:
+            lines.append(f"  unexpected ({len(unexpected)}): {unexpected!r}")
+        lines.append(
+            "Check the keys your code writes and deletes, and expirations that have passed."
+        )
+        raise AssertionError("\n".join(lines))
+
+
+def assert_pagination(ns: KVNamespace, *, prefix: str | None = None, limit: int = 1000) -> None:
+    """Walk every page and check what production guarantees: names sorted by UTF-8 bytes
+    across pages, no name twice, at most ``limit`` keys a page, ``cursor`` present
+    exactly when ``list_complete`` is false, and together every live key under
+    ``prefix``. (In eventual mode ``list()`` lags: ``settle()`` first.)
+
+    Example: ``assert_pagination(kv, prefix="user:", limit=10)``.
+    """
+    __tracebackhide__ = True
+    pages = _walk(ns, prefix, limit)
+    problems: list[str] = []
+    names: list[str] = []
+    for number, page in enumerate(pages, 1):
+        keys = [item["name"] for item in page["keys"]]
+        if len(keys) > limit:
+            problems.append(f"page {number} has {len(keys)} keys, more than limit={limit}")
+        if ("cursor" in page) == page["list_complete"]:
+            problems.append(
+                f"page {number}: list_complete is {page['list_complete']} but cursor is "
+                + ("present" if "cursor" in page else "missing")
+            )
+        names.extend(keys)
+    encoded = [encode_text(name) for name in names]
+    if encoded != sorted(encoded):
+        problems.append("the names are not in UTF-8 byte order across pages")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        problems.append(f"names returned more than once: {repeated!r}")
+    missing, unexpected = _diff(names, ns.keys(prefix))
+    if missing:
+        problems.append(f"live keys never listed: {missing!r}")
+    if unexpected:
+        problems.append(f"listed keys that are not live: {unexpected!r}")
+    if problems:
+        raise AssertionError(
+            f"assert_pagination ({len(pages)} pages, prefix={prefix!r}, limit={limit}):\n  "
+            + "\n  ".join(problems)
+        )
+
+
+# The shapes assert_paginates tries: a name, what it makes of n keys, and the bug it
+# exposes when a listing function fails under it.
+_SHAPES: Final[list[tuple[str, Callable[[int], PageShape | None], str]]] = [
+    (
+        "one key a page",
+        lambda n: PageShape(1),
+        "it probably reads only the first page, or stops when a page is smaller than "
+        "`limit`; follow result['cursor'] until result['list_complete'] is true",
+    ),
+    (
+        "an empty page first",
+        lambda n: PageShape(None, frozenset({"start"})),
+        "it probably stops when a page's keys are empty; production returns empty pages "
+        "with list_complete false while it walks past deleted keys",
+    ),
+    (
+        "an empty page in the middle",
+        lambda n: PageShape(max(1, n // 2), frozenset({"middle"})),
+        "it probably stops when a page's keys are empty; loop on list_complete instead",
+    ),
+    (
+        "an empty page at the end",
+        lambda n: PageShape(None, frozenset({"end"})),
+        "it probably treats a short or final-looking page as the last; only "
+        "list_complete says the listing is done",
+    ),
+    (
+        "exactly 1000 keys a page",
+        lambda n: PageShape(1000),
+        "it probably mishandles full pages of 1000 keys",
+    ),
+]
+
+
+def _names(returned: object) -> list[str]:
+    if returned is None:
+        return []
+    if not isinstance(returned, Iterable) or isinstance(returned, (str, bytes)):
+        raise TypeError(
+            f"assert_paginates: the listing function must return key names (or key "
+            f"dicts with 'name'), got {type(returned).__name__}"
+        )
+    return [item["name"] if isinstance(item, dict) else str(item) for item in returned]
+
+
+def _run(fn: Callable[..., Any], ns: KVNamespace) -> object:
+    call = fn(ns) if inspect.signature(fn).parameters else fn()
+    if not inspect.isawaitable(call):
+        return call
+    # The fake never awaits anything real, so the coroutine runs to the end at once.
+    coroutine: Coroutine[Any, Any, Any] = call  # type: ignore[assignment]
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise TypeError(
+        "assert_paginates: the listing function awaited real I/O; it must only await the namespace"
+    )
+
+
+def assert_paginates(
+    fn: Callable[..., Any],
+    ns: KVNamespace,
+    *,
+    prefix: str | None = None,
+    expected: Iterable[str] | None = None,
+) -> None:
+    """Run a listing function under every production-legal page shape and check that
+    it returns each expected key exactly once.
+
+    ``fn`` is sync or async and takes ``ns`` (or nothing); it returns key names (or
+    the key dicts of ``list()``). ``expected`` defaults to the live keys under
+    ``prefix``. The shapes: one key a page, an empty page first, in the middle and
+    at the end, and exactly 1000 keys a page. The failure names the shape that broke
+    the function and the likely bug.
+
+    Example::
+
+        async def all_users(kv):
+            ...  # the code under test: list(prefix="user:") page by page
+        assert_paginates(all_users, kv, prefix="user:")
+    """
+    __tracebackhide__ = True
+    wanted = sorted(ns.keys(prefix) if expected is None else expected)
+    shared = ns._shared
+    failures: list[str] = []
+    saved = (shared.shape, shared.list_budget, shared.list_calls)
+    try:
+        for name, make, hint in _SHAPES:
+            shared.shape = make(len(wanted))
+            shared.list_calls = 0
+            # Every page a correct loop needs, with room for empty pages and retries.
+            shared.list_budget = 3 * (len(wanted) + 5)
+            try:
+                names = _names(_run(fn, ns))
+            except RunawayListingError as runaway:
+                failures.append(f"{name}: {runaway}")
+                continue
+            missing, unexpected = _diff(names, wanted)
+            repeated = sorted({key for key in names if names.count(key) > 1})
+            if missing or unexpected or repeated:
+                found = [f"returned {len(names)} of {len(wanted)} keys"]
+                if missing:
+                    found.append(f"missing {missing[:5]!r}" + ("..." if len(missing) > 5 else ""))
+                if unexpected:
+                    found.append(f"unexpected {unexpected[:5]!r}")
+                    hint = (
+                        "it returned keys outside the expected ones; pass the same prefix "
+                        "with every cursor"
+                    )
+                elif repeated:
+                    found.append(f"repeated {repeated[:5]!r}")
+                    hint = "it returned keys twice; it probably re-reads a page or its cursor"
+                failures.append(f"{name}: {', '.join(found)}; {hint}")
+    finally:
+        shared.shape, shared.list_budget, shared.list_calls = saved
+    if failures:
+        raise AssertionError(
+            f"assert_paginates: {getattr(fn, '__name__', 'the listing function')} fails "
+            f"under {len(failures)} of {len(_SHAPES)} page shapes:\n  " + "\n  ".join(failures)
+        )
