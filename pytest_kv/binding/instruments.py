@@ -10,12 +10,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from pytest_kv.errors import did_you_mean
 from pytest_kv.js.json_stringify import json_stringify
 from pytest_kv.kv import godview
 from pytest_kv.kv.bulk import load_bulk_file
 from pytest_kv.kv.calllog import KVCall, matches
-from pytest_kv.kv.faults import OPERATION, Faults, Rule, invocation
+from pytest_kv.kv.faults import Faults, Rule, invocation
 from pytest_kv.kv.godview import KVEntry
 from pytest_kv.kv.history import KVEvent
 from pytest_kv.kv.listing import PageShape
@@ -206,17 +205,11 @@ class Instruments:
 
         Example: ``kv.fail("get", key="user:*", times=3)``.
         """
-        if method not in OPERATION:
-            raise ValueError(
-                f"unknown method {method!r}{did_you_mean(method, OPERATION)} "
-                f"The methods are: {', '.join(OPERATION)}."
-            )
-        if type(times) is not int or times < 1:
-            raise ValueError(f"times must be a whole number >= 1, got {times!r}")
+        rule = Rule.make(method, key, times, error, status)
         shared = self._shared
         if shared.faults is None:
             shared.faults = Faults()
-        shared.faults.rules.append(Rule(method, key, times, error, status))
+        shared.faults.add(rule)
 
     @staticmethod
     def invocation(limit: int = 1000) -> Any:

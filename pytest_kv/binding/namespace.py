@@ -43,6 +43,7 @@ class KVNamespace(Instruments):
         assert await ns.get("s:1") == "alice"
         assert ns.sync.get("s:1") == "alice"
 
+    ``id`` is the namespace's id for the REST API (default: derived from ``name``).
     ``clock`` replaces the time source: a callable returning epoch seconds, or an
     object with ``now()`` and ``advance()`` (needed by ``settle()``). ``locations``,
     ``consistency`` (``"strong"`` or ``"eventual"``), ``propagation``, ``cache_ttl``
@@ -85,14 +86,23 @@ class KVNamespace(Instruments):
         empty_pages: Iterable[str] = (),
         read_only: bool = False,
         rate_limits: bool = False,
+        id: str | None = None,
     ) -> None:
         settings = _consistency(locations, consistency, propagation, cache_ttl, list_lag)
         shape = PageShape.of(page_size, empty_pages)
         faults = Faults(read_only=bool(read_only), rate_limit=bool(rate_limits))
         shared = Namespace(
-            name, clock, settings, shape, faults if read_only or rate_limits else None
+            name, clock, settings, shape, faults if read_only or rate_limits else None, id
         )
         self._bind(shared, settings.locations[0], {})
+
+    @classmethod
+    def bound_to(cls, shared: Namespace) -> KVNamespace:
+        """The binding to a namespace the service already holds (one the REST API
+        created, say), seen from its first location."""
+        view = object.__new__(cls)
+        view._bind(shared, shared.settings.locations[0], {})
+        return view
 
     def _bind(self, shared: Namespace, location: str, views: dict[str, KVNamespace]) -> None:
         self.name = shared.name
@@ -177,6 +187,12 @@ class KVNamespace(Instruments):
     def locations(self) -> tuple[str, ...]:
         """Every location of the namespace; the first is the namespace object's own."""
         return tuple(self._shared.settings.locations)
+
+    @property
+    def id(self) -> str:
+        """The namespace's id, as the REST API and the wrangler config name it (32 hex
+        digits; derived from the name unless given)."""
+        return self._shared.id
 
     @property
     def consistency(self) -> str:

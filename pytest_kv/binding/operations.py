@@ -187,10 +187,15 @@ def plan_put(
 def finish_put(ns: KVNamespace, plan: PutPlan, data: bytes) -> None:
     shared = ns._shared
     key = plan.args.key
-    if shared.faults is not None:
-        shared.faults.check_write("put", key.name, key.encoded, plan.now)
     service.store_put(
-        ns._backend, key, data, plan.expiration, plan.metadata, plan.now, ns._cache_ttl
+        ns._backend,
+        key,
+        data,
+        plan.expiration,
+        plan.metadata,
+        plan.now,
+        ns._cache_ttl,
+        shared.faults,
     )
     shared.log.append((plan.now, ns.location, "put", key.name, plan.options, "ok"))
 
@@ -203,8 +208,7 @@ def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
     check_key(DELETE, parsed.name, parsed.encoded)
     if shared.faults is not None:
         shared.faults.check("delete", DELETE, [parsed.name])
-        shared.faults.check_write("delete", parsed.name, parsed.encoded, now)
-    service.delete(ns._backend, parsed, now, ns._cache_ttl)
+    service.delete(ns._backend, parsed, now, ns._cache_ttl, shared.faults)
     shared.log.append((now, ns.location, "delete", parsed.name, None, "ok"))
 
 

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from pytest_kv.errors import KVError
-
 __all__ = ["KVCall"]
 
 
@@ -34,7 +32,7 @@ class KVCall:
     options: Any
     outcome: str
     cache: str | None = None
-    error: KVError | None = None
+    error: BaseException | None = None
 
     @property
     def ok(self) -> bool:

@@ -30,6 +30,9 @@ from .store import Entry, Store, keys_from
 
 HIT = "HIT"
 MISS = "MISS"
+# Where the REST API reads and writes: KV's central storage, which no edge location
+# is, so its writes reach every location by propagation.
+CENTRAL = "central"
 
 
 @dataclass(slots=True, eq=False)
@@ -172,8 +175,10 @@ class Edge:
         while index and self._hidden_by(versions[index - 1], version):
             del versions[index - 1]
             index -= 1
-        cache = self.caches[location]
-        if cache_ttl > 0:
+        cache = self.caches.get(location)  # central storage has no read cache
+        if cache is None:
+            pass
+        elif cache_ttl > 0:
             cache[key] = Cached(version, now + cache_ttl)
         else:
             cache.pop(key, None)
@@ -404,3 +409,24 @@ class LocationView:
         self, prefix: bytes, after: bytes | None, limit: int, now: float
     ) -> tuple[list[tuple[bytes, Entry]], bool]:
         return self.edge.page(prefix, after, limit, now)
+
+
+class CentralView:
+    """The namespace as central storage serves it (the REST API's backend): reads see
+    the truth at once, with no cache and no list lag; writes reach every edge
+    location by propagation, as writes made at another location do."""
+
+    __slots__ = ("edge", "lock", "read")
+
+    def __init__(self, edge: Edge) -> None:
+        self.edge = edge
+        self.lock = edge.store.lock
+        self.read = edge.store.read
+
+    def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
+        self.edge.write(key, name, entry, CENTRAL, now, 0)
+
+    def page(
+        self, prefix: bytes, after: bytes | None, limit: int, now: float
+    ) -> tuple[list[tuple[bytes, Entry]], bool]:
+        return self.edge.store.page(prefix, after, limit, now)

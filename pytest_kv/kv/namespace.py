@@ -3,15 +3,17 @@ of it share (the truth, the edge locations, the clock, the call log, the faults)
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
-from pytest_kv.errors import KVTypeError
+from pytest_kv.errors import KVError, KVTypeError
 
 from .calllog import KVCall
-from .edge import Edge
+from .edge import CentralView, Edge
 from .faults import Faults
 from .listing import PageShape
 from .settings import Consistency
@@ -19,6 +21,13 @@ from .store import Store
 
 # Errors that mean the code under test sent a bad request, which it must not swallow.
 VALIDATION_STATUSES = frozenset({400, 405, 413, 414})
+# What production's namespace ids look like: 32 lower-case hex digits.
+NAMESPACE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def namespace_id(title: str, salt: int = 0) -> str:
+    """A namespace id derived from its title, the same on every run."""
+    return hashlib.md5(f"pytest-kv/{title}/{salt}".encode(), usedforsecurity=False).hexdigest()
 
 
 class MovableClock(Protocol):
@@ -37,9 +46,11 @@ class Namespace:
     """The state of one namespace, shared by every location's view of it."""
 
     __slots__ = (
+        "central",
         "clock",
         "edge",
         "faults",
+        "id",
         "list_budget",
         "list_calls",
         "log",
@@ -48,6 +59,7 @@ class Namespace:
         "settings",
         "shape",
         "store",
+        "title",
     )
 
     def __init__(
@@ -57,8 +69,12 @@ class Namespace:
         settings: Consistency,
         shape: PageShape | None,
         faults: Faults | None,
+        id: str | None = None,
     ) -> None:
         self.name = name
+        # The REST API's view: a namespace has an id and a title (at first its name).
+        self.id = namespace_id(name) if id is None else id
+        self.title = name
         self.shape = shape
         self.faults = faults
         self.list_calls = 0
@@ -73,6 +89,8 @@ class Namespace:
             if settings.eventual and settings.propagation is not None
             else None
         )
+        # Where the REST API reads and writes: the truth itself, in eventual mode too.
+        self.central: Any = self.store if self.edge is None else CentralView(self.edge)
         self.clock = clock
         if clock is None:
             self.now: Callable[[], float] = wall_time
@@ -99,6 +117,6 @@ class Namespace:
         return [
             call
             for call in self.calls()
-            if call.error is not None
-            and (isinstance(call.error, KVTypeError) or call.error.status in VALIDATION_STATUSES)
+            if isinstance(call.error, KVTypeError)
+            or (isinstance(call.error, KVError) and call.error.status in VALIDATION_STATUSES)
         ]

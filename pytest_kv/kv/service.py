@@ -13,6 +13,7 @@ from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVSyntaxError, http_err
 from pytest_kv.js.json_parse import json_parse
 from pytest_kv.js.text import decode_text, utf16_length
 
+from .faults import Faults
 from .keys import Key
 from .limits import (
     MAX_BULK_BYTES,
@@ -156,14 +157,23 @@ def store_put(
     metadata: str | None,
     now: float,
     cache_ttl: int,
+    faults: Faults | None,
 ) -> None:
-    check_value_size(len(data))
+    """Store a put's value: read-only and rate limits, then the value's size, then the
+    write, all under the lock, so that a rejected put leaves no trace."""
     entry = Entry(data, expiration, metadata)
     with backend.lock:
+        if faults is not None:
+            faults.check_write(PUT, f"put({key.name!r})", key.encoded, now, put=True)
+        check_value_size(len(data))
         backend.write(key.encoded, key.name, entry, now, cache_ttl)
+        if faults is not None:
+            faults.wrote(key.encoded, now)
 
 
-def delete(backend: Backend, key: Key, now: float, cache_ttl: int) -> None:
+def delete(backend: Backend, key: Key, now: float, cache_ttl: int, faults: Faults | None) -> None:
     check_url_key(DELETE, key)
     with backend.lock:
+        if faults is not None:
+            faults.check_write(DELETE, f"delete({key.name!r})", key.encoded, now, put=False)
         backend.write(key.encoded, key.name, None, now, cache_ttl)

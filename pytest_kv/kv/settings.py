@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from pytest_kv.errors import did_you_mean
 
+from .edge import CENTRAL
 from .propagation import Propagation, as_model, check_seconds
 
 STRONG: Final = "strong"
@@ -39,6 +40,11 @@ def consistency(
     if not given_names or any(not isinstance(name, str) or not name for name in given_names):
         raise ValueError(f"locations must be non-empty names, got {locations!r}")
     names = tuple(str(name) for name in given_names)
+    if CENTRAL in names:
+        raise ValueError(
+            f"{CENTRAL!r} cannot be a location: it names KV's central storage, where the "
+            "REST API reads and writes; choose another name"
+        )
     if len(set(names)) != len(names):
         raise ValueError(f"locations must be distinct, got {names!r}")
     if mode not in (STRONG, EVENTUAL):

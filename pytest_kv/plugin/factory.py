@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_kv.binding.namespace import KVNamespace
-from pytest_kv.kv.namespace import MovableClock
+from pytest_kv.kv.account import Account
+from pytest_kv.kv.namespace import MovableClock, Namespace
 
 from .options import check_names, merge, namespace_options
 
@@ -26,20 +27,43 @@ class KVFactory:
             assert sessions.sync.get("u:1") is None
     """
 
-    __slots__ = ("_clock", "_defaults", "namespaces")
+    __slots__ = ("_clock", "_defaults", "account", "namespaces")
 
-    def __init__(self, defaults: dict[str, Any], clock: MovableClock | None = None) -> None:
+    def __init__(
+        self,
+        defaults: dict[str, Any],
+        clock: MovableClock | None = None,
+        account: Account | None = None,
+    ) -> None:
         self._defaults = defaults
         self._clock = clock
         self.namespaces: list[KVNamespace] = []
+        # Every namespace of the test, by id: the REST API's account.
+        self.account = Account(make=self._for_rest) if account is None else account
 
-    def __call__(self, name: str = "KV", **options: Any) -> KVNamespace:
+    def __call__(self, name: str = "KV", *, id: str | None = None, **options: Any) -> KVNamespace:
+        """A new namespace named ``name``; ``id`` names it for the REST API (a second
+        call with the same ``id`` returns the same namespace, as two bindings of one
+        id share one namespace in production)."""
         __tracebackhide__ = True
         check_names(options, "kv_factory()")
+        if id is not None:
+            existing = self.account.get(id)
+            for namespace in self.namespaces:
+                if namespace._shared is existing:
+                    return namespace
         merged = namespace_options(merge(self._defaults, options))
-        namespace = KVNamespace(name, clock=self._clock, **merged)
+        namespace = KVNamespace(name, clock=self._clock, id=id, **merged)
+        self.account.add(namespace._shared, explicit_id=id is not None)
         self.namespaces.append(namespace)
         return namespace
+
+    def _for_rest(self, title: str, namespace_id: str) -> Namespace:
+        """A namespace the REST API creates, with the test's options."""
+        merged = namespace_options(self._defaults)
+        namespace = KVNamespace(title, clock=self._clock, id=namespace_id, **merged)
+        self.namespaces.append(namespace)
+        return namespace._shared
 
     def __repr__(self) -> str:
         return f"<KVFactory: {len(self.namespaces)} namespaces>"

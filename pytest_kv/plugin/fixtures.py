@@ -107,6 +107,7 @@ def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
     __tracebackhide__ = True
     options = test_options(request)
     variables: dict[str, Any] = {}
+    ids: dict[str, str] = {}
     bindings = options.get("bindings")
     if bindings is None:
         config, problem = project_config(
@@ -116,7 +117,7 @@ def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
         )
         if config is None:
             pytest.fail(f"kv_env: {problem}", pytrace=False)
-        bindings, variables = list(config.kv_bindings), config.vars
+        bindings, variables, ids = list(config.kv_bindings), config.vars, config.kv_ids
     elif isinstance(bindings, str):
         bindings = [bindings]
     files = seed_files_of(request)
@@ -127,7 +128,7 @@ def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
             f"not have; its bindings: {', '.join(bindings)}",
             pytrace=False,
         )
-    namespaces = {name: kv_factory(name) for name in bindings}
+    namespaces = {name: kv_factory(name, id=ids.get(name)) for name in bindings}
     for name, paths in files.items():
         seed_from(request, namespaces[name], paths)
     return KVEnv(namespaces, variables)

@@ -25,6 +25,8 @@ class WranglerConfig:
     path: Path
     kv_bindings: tuple[str, ...]
     vars: dict[str, Any] = field(default_factory=dict)
+    # Each binding's namespace id, where the config gives one.
+    kv_ids: dict[str, str] = field(default_factory=dict)
 
 
 def find_config(rootdir: Path, explicit: str | None) -> Path | None:
@@ -126,6 +128,7 @@ def load_config(path: Path, env: str | None) -> WranglerConfig:
     if not isinstance(namespaces, list):
         raise ValueError(f"{where}: kv_namespaces must be a list of {{binding, id}} tables")
     bindings = []
+    ids: dict[str, str] = {}
     for index, item in enumerate(namespaces):
         binding = item.get("binding") if isinstance(item, dict) else None
         if not isinstance(binding, str) or not binding:
@@ -133,10 +136,18 @@ def load_config(path: Path, env: str | None) -> WranglerConfig:
         if binding in bindings:
             raise ValueError(f"{where}: kv_namespaces binds {binding!r} twice")
         bindings.append(binding)
+        namespace_id = item.get("id")
+        if namespace_id is not None:
+            if not isinstance(namespace_id, str) or not namespace_id:
+                raise ValueError(
+                    f"{where}: kv_namespaces[{index}] ({binding}) has an id that is not a "
+                    f"non-empty string: {namespace_id!r}"
+                )
+            ids[binding] = namespace_id
     variables = section.get("vars", {})
     if not isinstance(variables, dict):
         raise ValueError(f"{where}: vars must be a table of names and values")
-    return WranglerConfig(path, tuple(bindings), dict(variables))
+    return WranglerConfig(path, tuple(bindings), dict(variables), ids)
 
 
 def project_config(

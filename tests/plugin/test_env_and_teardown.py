@@ -67,6 +67,9 @@ def test_kv_env_from_wrangler_toml(pytester: pytest.Pytester) -> None:
             assert list(kv_env) == ["API_URL", "FLAGS", "SESSIONS"]
             assert set(kv_env.namespaces) == {"FLAGS", "SESSIONS"}
             assert isinstance(kv_env, KVEnv)
+            # the config's ids are the namespaces' ids, for the REST API
+            assert kv_env.FLAGS.id == "06779da6940b431db6e566b4846d64db"
+            assert kv_env.SESSIONS.id == "1111"
 
         def test_unknown_binding(kv_env):
             with pytest.raises(AttributeError, match="no binding 'CACHE'; its bindings: API_URL"):
@@ -93,6 +96,22 @@ def test_kv_env_from_wrangler_jsonc_and_json(pytester: pytest.Pytester) -> None:
     (pytester.path / "wrangler.jsonc").unlink()
     pytester.makefile(".json", wrangler='{"kv_namespaces": [{"binding": "ONLY"}]}')
     pytester.makepyfile("def test_json(kv_env):\n    assert list(kv_env) == ['ONLY']\n")
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_bindings_of_one_namespace_id_share_the_namespace(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        ".json",
+        wrangler='{"kv_namespaces": [{"binding": "A", "id": "ab"}, {"binding": "B", "id": "ab"}]}',
+    )
+    pytester.makepyfile(
+        """
+        def test_shared(kv_env):
+            kv_env.A.sync.put("k", "v")
+            assert kv_env.B.sync.get("k") == "v"
+            assert kv_env.B is kv_env.A
+        """
+    )
     pytester.runpytest().assert_outcomes(passed=1)
 
 
