@@ -89,6 +89,11 @@ INT_OUT_OF_RANGE: Final = (
 )
 BIGINT_TO_NUMBER: Final = "Cannot convert a BigInt value to a number"
 BIGINT_TO_JSON: Final = "Do not know how to serialize a BigInt"
+CIRCULAR: Final = (
+    "This value refers to itself (a reference cycle), so it cannot be sent to JavaScript: "
+    "the Python Workers SDK would recurse without end, and JSON.stringify would fail with "
+    "'Converting circular structure to JSON'."
+)
 UNKNOWN_RESPONSE_TYPE: Final = (
     'Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".'
 )
@@ -114,3 +119,16 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
             return f"; did you mean {option!r}?"
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message or a report: cut to about ``limit`` characters
+    (a key may be 512 bytes, a value 25 MiB), and never raising, even for an object
+    whose ``__repr__`` does."""
+    try:
+        text = repr(value)
+    except Exception as error:
+        text = f"<{type(value).__name__} object; its repr() raised {type(error).__name__}>"
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(limit - 20, 10)]}...<{len(text):,} characters>"

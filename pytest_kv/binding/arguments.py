@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
 
-from pytest_kv.errors import KVTypeError, did_you_mean, not_sendable
+from pytest_kv.errors import KVTypeError, did_you_mean, not_sendable, shown
 from pytest_kv.js.convert import check_sendable, to_int32, to_js_string
 from pytest_kv.kv.keys import Key, key_of
 
@@ -71,7 +71,7 @@ def convert_key(method: str, key: object) -> Key:
         raise not_sendable(key)
     else:
         raise KVTypeError(
-            f"KV {method}(): a key must be a str, got {type(key).__name__} {key!r}. "
+            f"KV {method}(): a key must be a str, got {type(key).__name__} {shown(key)}. "
             "Workers KV would turn it into a string with JavaScript's String(), "
             "which is almost never the key you meant."
         )
@@ -134,7 +134,7 @@ def _options_dict(
         # passing one is always a mistake, so say so.
         raise KVTypeError(
             f"KV {method}(): the options must be a dict or None, got "
-            f"{type(options).__name__} {options!r}; Workers KV would ignore it."
+            f"{type(options).__name__} {shown(options)}; Workers KV would ignore it."
         )
     _check_option_names(method, options, known)
     return options
@@ -193,10 +193,21 @@ def parse_list(args: tuple[Any, ...], kwargs: dict[str, Any]) -> ListArgs:
     check_sendable(options)
     fields = _options_dict("list", options, LIST_OPTIONS, 1, "ListOptions")
     limit = to_int32(fields["limit"]) if "limit" in fields else 0
-    prefix = fields.get("prefix")
-    cursor = fields.get("cursor")
     return ListArgs(
         limit,
-        None if prefix is None else to_js_string(prefix),
-        None if cursor is None else to_js_string(cursor),
+        _text_option(fields.get("prefix"), "prefix"),
+        _text_option(fields.get("cursor"), "cursor"),
+    )
+
+
+def _text_option(value: object, name: str) -> str | None:
+    """A string option (``prefix``, ``cursor``), converted as a key is."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return to_js_string(value)
+    raise KVTypeError(
+        f"KV list(): {name} must be a str or None, got {type(value).__name__} {shown(value)}. "
+        "Workers KV would turn it into a string with JavaScript's String(), which is "
+        f"almost never the {name} you meant."
     )

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from pytest_kv.js.json_stringify import json_stringify
 from pytest_kv.kv import godview
 from pytest_kv.kv.bulk import load_bulk_file
 from pytest_kv.kv.calllog import KVCall, matches
@@ -20,8 +19,6 @@ from pytest_kv.kv.history import KVEvent
 from pytest_kv.kv.listing import PageShape
 from pytest_kv.kv.namespace import Namespace
 from pytest_kv.kv.store import Entry
-
-from .arguments import convert_key
 
 
 class Instruments:
@@ -127,10 +124,8 @@ class Instruments:
 
         Example: ``kv.at("syd").plant_stale("config", '{"v": 1}', seconds=30)``.
         """
-        name, encoded, _ = _god_key(key)
-        metadata_json = None if metadata is None else json_stringify(metadata)
-        entry = Entry(godview.seed_bytes(value), expiration, metadata_json)
-        self._plant(encoded, name, entry, seconds)
+        encoded, entry = godview.planted(key, value, metadata, expiration)
+        self._plant(encoded, key, entry, seconds)
 
     def plant_miss(self, key: str, *, seconds: float = 60) -> None:
         """Make this location answer "no such key" for ``key`` for ``seconds``, as a
@@ -138,30 +133,30 @@ class Instruments:
 
         Example: ``kv.at("lhr").plant_miss("user:1", seconds=60)``.
         """
-        name, encoded, _ = _god_key(key)
-        self._plant(encoded, name, None, seconds)
+        encoded, _ = godview.planted(key, "", None, None)
+        self._plant(encoded, key, None, seconds)
 
-    def _plant(self, encoded: bytes, name: str, entry: Entry | None, seconds: float) -> None:
+    def _plant(self, encoded: bytes, name: str, entry: Entry | None, seconds: object) -> None:
         edge = self._shared.edge
         if edge is None:
             raise RuntimeError(
                 "planting stale reads needs consistency='eventual': a strongly "
                 "consistent namespace has no read caches"
             )
-        if seconds <= 0:
-            raise ValueError(f"seconds must be more than 0, got {seconds!r}")
+        lasting = godview.plant_seconds(seconds)
         with self._shared.store.lock:
-            edge.plant(encoded, name, entry, self.location, self._now(), seconds)
+            edge.plant(encoded, name, entry, self.location, self._now(), lasting)
 
     def history(self, key: str) -> builtins.list[KVEvent]:
         """What happened to ``key`` at every location: writes, reads (with cache
         ``HIT``/``MISS``), seeds and planted values, oldest first. Eventual mode only.
         """
+        encoded = godview.god_key(key)
         edge = self._shared.edge
         if edge is None:
             return []
         with self._shared.store.lock:
-            return edge.events.of(_god_key(key)[1])
+            return edge.events.of(encoded)
 
     # -- the call log ---------------------------------------------------------------
 
@@ -234,11 +229,6 @@ class Instruments:
         return len(entries)
 
 
-def _god_key(key: str) -> tuple[str, bytes, bool]:
-    converted = convert_key("god view", key)
-    return converted.name, converted.encoded, converted.well_formed
-
-
-def god_key(key: str) -> bytes:
-    """The stored bytes of a key the god view (or a test helper) names."""
-    return _god_key(key)[1]
+def god_key(key: object) -> bytes:
+    """The stored bytes of a key a test helper names (a ``str``)."""
+    return godview.god_key(key)

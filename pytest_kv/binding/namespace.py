@@ -18,11 +18,11 @@ from pytest_kv.kv.faults import Faults
 from pytest_kv.kv.listing import PageShape
 from pytest_kv.kv.namespace import MovableClock, Namespace
 from pytest_kv.kv.service import Backend
-from pytest_kv.kv.settings import consistency
+from pytest_kv.kv.settings import consistency, flag
 
 from . import operations
 from .instruments import Instruments
-from .operations import failed
+from .operations import failed, logged
 from .sync import SyncKVNamespace
 from .values import read_stream
 
@@ -90,7 +90,9 @@ class KVNamespace(Instruments):
     ) -> None:
         settings = _consistency(locations, consistency, propagation, cache_ttl, list_lag)
         shape = PageShape.of(page_size, empty_pages)
-        faults = Faults(read_only=bool(read_only), rate_limit=bool(rate_limits))
+        read_only = flag("read_only", read_only)
+        rate_limits = flag("rate_limits", rate_limits)
+        faults = Faults(read_only=read_only, rate_limit=rate_limits)
         shared = Namespace(
             name, clock, settings, shape, faults if read_only or rate_limits else None, id
         )
@@ -129,6 +131,8 @@ class KVNamespace(Instruments):
             return operations.read(self, "get", key, args, kwargs, False)
         except KVError as error:
             raise failed(self, "get", key, args, kwargs, error) from None
+        except Exception as error:
+            raise logged(self, "get", key, args, kwargs, error)  # noqa: B904 (the same error)
 
     async def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """``{"value", "metadata", "cacheStatus"}`` for a key; a dict of them for a list.
@@ -140,6 +144,8 @@ class KVNamespace(Instruments):
             return operations.read(self, "getWithMetadata", key, args, kwargs, True)
         except KVError as error:
             raise failed(self, "getWithMetadata", key, args, kwargs, error) from None
+        except Exception as error:
+            raise logged(self, "getWithMetadata", key, args, kwargs, error)  # noqa: B904 (the same error)
 
     async def put(self, key: Any, value: Any, *args: Any, **kwargs: Any) -> None:
         """Store a value: ``put(key, value, {"expirationTtl": 60, "metadata": {...}})``.
@@ -156,6 +162,8 @@ class KVNamespace(Instruments):
                 )
         except KVError as error:
             raise failed(self, "put", key, args, kwargs, error) from None
+        except Exception as error:
+            raise logged(self, "put", key, args, kwargs, error)  # noqa: B904 (the same error)
 
     async def delete(self, key: Any, *args: Any) -> None:
         """Delete a key; deleting a missing key succeeds, as in production."""
@@ -164,6 +172,8 @@ class KVNamespace(Instruments):
             operations.delete(self, key, args)
         except KVError as error:
             raise failed(self, "delete", key, args, {}, error) from None
+        except Exception as error:
+            raise logged(self, "delete", key, args, {}, error)  # noqa: B904 (the same error)
 
     async def list(self, *args: Any, **kwargs: Any) -> JsDict:
         """One page of keys: ``list(prefix=..., limit=..., cursor=...)``.
@@ -175,6 +185,8 @@ class KVNamespace(Instruments):
             return operations.list_keys(self, args, kwargs)
         except KVError as error:
             raise failed(self, "list", None, args, kwargs, error) from None
+        except Exception as error:
+            raise logged(self, "list", None, args, kwargs, error)  # noqa: B904 (the same error)
 
     # -- test-side helpers ----------------------------------------------------------
 

@@ -5,8 +5,11 @@ failures and limits, ask the location's backend, shape the answer, and log the c
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVError
@@ -48,11 +51,43 @@ def failed(
     error: KVError,
 ) -> KVError:
     """Log a failed call; return its error without the plugin's frames, to raise."""
-    shared = ns._shared
-    shared.log.append(
-        (shared.now(), ns.location, method, key, _options(args, kwargs), str(error), None, error)
-    )
+    logged(ns, method, key, args, kwargs, error)
     return error.with_traceback(None)
+
+
+def logged(
+    ns: KVNamespace,
+    method: str,
+    key: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    error: BaseException,
+) -> BaseException:
+    """Log a call that failed with an error that is not the service's (an injected
+    one, or one from the caller's own stream); return it to raise, keeping only the
+    frames of the caller's code in its traceback."""
+    shared = ns._shared
+    outcome = str(error) if isinstance(error, KVError) else f"{type(error).__name__}: {error}"
+    shared.log.append(
+        (shared.now(), ns.location, method, key, _options(args, kwargs), outcome, None, error)
+    )
+    return error.with_traceback(_callers_frames(error.__traceback__))
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _callers_frames(traceback: TracebackType | None) -> TracebackType | None:
+    kept = []
+    while traceback is not None:
+        if not traceback.tb_frame.f_code.co_filename.startswith(_PACKAGE):
+            kept.append(traceback)
+        traceback = traceback.tb_next
+    for entry, after in itertools.pairwise(kept):
+        entry.tb_next = after
+    if kept:
+        kept[-1].tb_next = None
+    return kept[0] if kept else None
 
 
 def read(
@@ -65,7 +100,6 @@ def read(
 ) -> Any:
     shared = ns._shared
     now = shared.now()
-    count_operation()
     faults = shared.faults
     if type(key) is str and not args and not kwargs and faults is None:
         # The common call, get(key): skip the general argument conversion.
@@ -74,6 +108,7 @@ def read(
         except UnicodeEncodeError:
             encoded = b""
         if 2 < len(encoded) <= MAX_KEY_BYTES:
+            count_operation()
             backend = ns._backend
             with backend.lock:
                 entry, cache = backend.read(encoded, now, ns._cache_ttl)
@@ -87,6 +122,7 @@ def read(
             return result
     parsed = parse_get(method, key, args, kwargs)
     if parsed.keys is not None:
+        count_operation()  # the service checks bulk keys; workerd sends them all
         names = [item.name for item in parsed.keys]
         if faults is not None:
             faults.check(method, GET_BULK, names)
@@ -98,6 +134,7 @@ def read(
         return result
     assert parsed.key is not None
     check_key(GET, parsed.key.name, parsed.key.encoded)
+    count_operation()
     if faults is not None:
         faults.check(method, GET, [parsed.key.name])
     entry, cache = service.get_one(ns._backend, parsed.key, parsed.cache_ttl, now, ns._cache_ttl)
@@ -166,11 +203,11 @@ def plan_put(
     the service's checks that come before it reads the value."""
     shared = ns._shared
     now = shared.now()
-    count_operation()
     parsed = parse_put(key, value, args, kwargs)
     check_key(PUT, parsed.key.name, parsed.key.encoded)
     metadata = None if parsed.metadata is None else json_stringify(parsed.metadata)
     body = encode_value(value)
+    count_operation()  # workerd's own checks passed: the request is sent
     if shared.faults is not None:
         shared.faults.check("put", PUT, [parsed.key.name])
     expiration = service.check_put(
@@ -203,9 +240,9 @@ def finish_put(ns: KVNamespace, plan: PutPlan, data: bytes) -> None:
 def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
     shared = ns._shared
     now = shared.now()
-    count_operation()
     parsed: Key = parse_delete(key, args)
     check_key(DELETE, parsed.name, parsed.encoded)
+    count_operation()
     if shared.faults is not None:
         shared.faults.check("delete", DELETE, [parsed.name])
     service.delete(ns._backend, parsed, now, ns._cache_ttl, shared.faults)
@@ -215,7 +252,6 @@ def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
 def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JsDict:
     shared = ns._shared
     now = shared.now()
-    count_operation()
     shared.list_calls += 1
     if shared.list_budget is not None and shared.list_calls > shared.list_budget:
         raise RunawayListingError(
@@ -223,6 +259,7 @@ def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
             "the listing loop probably ignores the cursor or never sees list_complete"
         )
     parsed = parse_list(args, kwargs)
+    count_operation()
     if shared.faults is not None:
         shared.faults.check("list", GET, [parsed.prefix or ""])
     limit = check_list_limit(GET, parsed.limit)

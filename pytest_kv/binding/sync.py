@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_kv.errors import KVError
 
 from . import operations
-from .operations import failed
+from .operations import failed, logged
 from .values import read_stream_blocking
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ class SyncKVNamespace:
             return operations.read(self._ns, "get", key, args, kwargs, False)
         except KVError as error:
             raise failed(self._ns, "get", key, args, kwargs, error) from None
+        except Exception as error:
+            raise logged(self._ns, "get", key, args, kwargs, error)  # noqa: B904 (the same error)
 
     def getWithMetadata(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """Blocking ``getWithMetadata``."""
@@ -47,6 +49,8 @@ class SyncKVNamespace:
             return operations.read(self._ns, "getWithMetadata", key, args, kwargs, True)
         except KVError as error:
             raise failed(self._ns, "getWithMetadata", key, args, kwargs, error) from None
+        except Exception as error:
+            raise logged(self._ns, "getWithMetadata", key, args, kwargs, error)  # noqa: B904 (the same error)
 
     def put(self, key: Any, value: Any, *args: Any, **kwargs: Any) -> None:
         """Blocking ``put``; a stream value must not wait on real I/O."""
@@ -60,6 +64,8 @@ class SyncKVNamespace:
                 )
         except KVError as error:
             raise failed(self._ns, "put", key, args, kwargs, error) from None
+        except Exception as error:
+            raise logged(self._ns, "put", key, args, kwargs, error)  # noqa: B904 (the same error)
 
     def delete(self, key: Any, *args: Any) -> None:
         """Blocking ``delete``."""
@@ -68,6 +74,8 @@ class SyncKVNamespace:
             operations.delete(self._ns, key, args)
         except KVError as error:
             raise failed(self._ns, "delete", key, args, {}, error) from None
+        except Exception as error:
+            raise logged(self._ns, "delete", key, args, {}, error)  # noqa: B904 (the same error)
 
     def list(self, *args: Any, **kwargs: Any) -> JsDict:
         """Blocking ``list``."""
@@ -76,6 +84,8 @@ class SyncKVNamespace:
             return operations.list_keys(self._ns, args, kwargs)
         except KVError as error:
             raise failed(self._ns, "list", None, args, kwargs, error) from None
+        except Exception as error:
+            raise logged(self._ns, "list", None, args, kwargs, error)  # noqa: B904 (the same error)
 
     def __repr__(self) -> str:
         return f"<SyncKVNamespace {self._ns.name!r}>"

@@ -36,10 +36,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Final
 
-from pytest_kv.errors import BIGINT_TO_NUMBER, INT_OUT_OF_RANGE, KVTypeError, not_sendable
+from pytest_kv.errors import (
+    BIGINT_TO_NUMBER,
+    CIRCULAR,
+    INT_OUT_OF_RANGE,
+    KVTypeError,
+    not_sendable,
+)
 
 from .text import join_surrogates
 
@@ -74,12 +81,36 @@ def check_sendable(value: object) -> None:
     """
     if isinstance(value, (tuple, bytearray)):
         raise not_sendable(value)
-    if isinstance(value, dict):
-        for item in value.values():
-            check_sendable(item)
-    elif isinstance(value, (list, set, frozenset)):
-        for item in value:
-            check_sendable(item)
+    if not isinstance(value, _CONTAINERS):
+        return
+    # Iterative, so that deep values cannot exhaust Python's stack; the path of
+    # containers being walked tells a cycle from an object that is shared.
+    path = {id(value)}
+    stack: list[tuple[object, Iterator[object]]] = [(value, _items(value))]
+    while stack:
+        container, items = stack[-1]
+        for item in items:
+            if isinstance(item, (tuple, bytearray)):
+                raise not_sendable(item)
+            if isinstance(item, _CONTAINERS):
+                if id(item) in path:
+                    raise KVTypeError(CIRCULAR)
+                path.add(id(item))
+                stack.append((item, _items(item)))
+                break
+        else:
+            stack.pop()
+            path.discard(id(container))
+
+
+_CONTAINERS: Final = (dict, list, set, frozenset)
+
+
+def _items(container: object) -> Iterator[object]:
+    if isinstance(container, dict):
+        return iter(container.values())
+    assert isinstance(container, (list, set, frozenset))
+    return iter(container)
 
 
 def number_to_string(x: float) -> str:
@@ -199,9 +230,7 @@ def _string(value: object) -> str:
     if isinstance(value, float):
         return number_to_string(value)
     if isinstance(value, (list, tuple)):
-        # Array.prototype.join writes null and undefined as nothing. (Tuples only
-        # get here as dict keys, which Pyodide turns into arrays.)
-        return ",".join("" if item is None else _string(item) for item in value)
+        return _join(value)
     if isinstance(value, dict):
         return "[object Object]"
     if isinstance(value, (bytes, memoryview)):
@@ -214,6 +243,34 @@ def _string(value: object) -> str:
         message = str(value)
         return f"Error: {message}" if message else "Error"
     return str(value)
+
+
+def _join(array: list[object] | tuple[object, ...]) -> str:
+    """``Array.prototype.join`` of nested arrays, without recursion: null and
+    undefined are written as nothing. (Tuples only get here as dict keys, which
+    Pyodide turns into arrays.)"""
+    out: list[str] = []
+    stack: list[Iterator[object]] = [iter(array)]
+    first = [True]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+            first.pop()
+            continue
+        if first[-1]:
+            first[-1] = False
+        else:
+            out.append(",")
+        if isinstance(item, (list, tuple)):
+            stack.append(iter(item))
+            first.append(True)
+        elif item is not None:
+            out.append(_string(item))
+    return "".join(out)
+
+
+_END: Final = object()
 
 
 def property_key(key: object) -> str:

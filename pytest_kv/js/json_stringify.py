@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Final
 
@@ -76,6 +77,53 @@ def _quote(text: str) -> str:
 
 
 def _json(value: object) -> str | None:
+    """The JSON text of ``value`` (already checked to be sendable, so free of cycles),
+    walked without recursion so that deep values cannot exhaust Python's stack."""
+    if not isinstance(value, (dict, list)):
+        return _scalar(value)
+    stack: list[_Frame] = [_Frame(value)]
+    while True:
+        frame = stack[-1]
+        for name, item in frame.items:
+            if isinstance(item, (dict, list)):
+                stack.append(_Frame(item, name))
+                break
+            frame.add(name, _scalar(item))
+        else:
+            text = frame.close()
+            stack.pop()
+            if not stack:
+                return text
+            stack[-1].add(frame.name, text)
+
+
+class _Frame:
+    """An object or array being written: its members so far, and what comes next."""
+
+    __slots__ = ("is_object", "items", "name", "parts")
+
+    def __init__(self, value: dict[object, object] | list[object], name: str = "") -> None:
+        self.name = name  # this value's property name in its parent object
+        self.parts: list[str] = []
+        self.is_object = isinstance(value, dict)
+        if isinstance(value, dict):
+            members = js_property_order((property_key(k), v) for k, v in value.items())
+            self.items: Iterator[tuple[str, object]] = iter(members.items())
+        else:
+            self.items = (("", item) for item in value)
+
+    def add(self, name: str, text: str | None) -> None:
+        if not self.is_object:
+            self.parts.append("null" if text is None else text)
+        elif text is not None:  # undefined members are left out of objects
+            self.parts.append(_quote(name) + ":" + text)
+
+    def close(self) -> str:
+        inside = ",".join(self.parts)
+        return "{" + inside + "}" if self.is_object else "[" + inside + "]"
+
+
+def _scalar(value: object) -> str | None:
     if value is None:
         return "null"
     if isinstance(value, str):
@@ -88,17 +136,6 @@ def _json(value: object) -> str | None:
         return str(value)
     if isinstance(value, float):
         return number_to_string(value) if math.isfinite(value) else "null"
-    if isinstance(value, dict):
-        members = js_property_order((property_key(k), v) for k, v in value.items())
-        parts = []
-        for key, item in members.items():
-            text = _json(item)
-            if text is not None:
-                parts.append(_quote(key) + ":" + text)
-        return "{" + ",".join(parts) + "}"
-    if isinstance(value, list):
-        items = (_json(item) for item in value)
-        return "[" + ",".join("null" if text is None else text for text in items) + "]"
     if isinstance(value, (bytes, memoryview)):
         # A Uint8Array serialises as an object keyed by index.
         return "{" + ",".join(f'"{i}":{b}' for i, b in enumerate(buffer_bytes(value))) + "}"

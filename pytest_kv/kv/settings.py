@@ -76,3 +76,22 @@ def _seconds(name: str, value: object, *, whole: bool) -> Any:
     if whole and value != int(value):
         raise ValueError(f"{name} must be a whole number of seconds, got {value!r}")
     return int(value) if whole else float(value)
+
+
+_TRUE: Final = frozenset({"1", "true", "yes", "on"})
+_FALSE: Final = frozenset({"0", "false", "no", "off"})
+
+
+def flag(name: str, value: object) -> bool:
+    """A yes/no option: a bool, or text as ini files spell it (``"false"``, ``"no"``,
+    ``"0"`` ...), never the truthiness of any object (``bool("false")`` is True)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    raise TypeError(f"{name} must be a bool (or 'true'/'false'), got {value!r}")

@@ -9,10 +9,11 @@ freezes it (with freezegun, or through the test's own ``time_machine`` or
 from __future__ import annotations
 
 import calendar
+import math
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 __all__ = ["KVClock"]
 
@@ -23,26 +24,55 @@ def to_epoch(when: Instant) -> float:
     """Seconds since the epoch for a datetime, date, epoch number or ISO 8601 string.
 
     Naive datetimes and strings without an offset are read as UTC, never as local
-    time, so a test means the same instant on every machine.
+    time, so a test means the same instant on every machine. ``Z`` means UTC on every
+    Python (``datetime.fromisoformat`` takes it only from 3.11).
+
+    Example: ``to_epoch("2026-01-01T00:00:00Z") == 1767225600.0``.
     """
-    if isinstance(when, bool):
+    if isinstance(when, bool) or not isinstance(when, (int, float, str, date)):
         raise TypeError(f"expected a datetime, an epoch number or an ISO 8601 string, got {when!r}")
     if isinstance(when, (int, float)):
-        return float(when)
+        return _checked_epoch(float(when) if abs(when) < 1e300 else math.inf, when)
     if isinstance(when, str):
+        text = when.strip()
+        if text[-1:] in ("Z", "z"):
+            text = text[:-1] + "+00:00"
         try:
-            when = datetime.fromisoformat(when)
+            when = datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(f"not an ISO 8601 date or time: {when!r}") from None
     if not isinstance(when, datetime):
-        if not isinstance(when, date):
-            raise TypeError(
-                f"expected a datetime, an epoch number or an ISO 8601 string, got {when!r}"
-            )
         when = datetime(when.year, when.month, when.day)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return when.timestamp()
+    return _checked_epoch(when.timestamp(), when)
+
+
+# The instants a datetime can hold (years 1 to 9999), which freezegun and time-machine need.
+_EARLIEST: Final = datetime(1, 1, 2, tzinfo=timezone.utc).timestamp()
+_LATEST: Final = datetime(9999, 12, 30, tzinfo=timezone.utc).timestamp()
+
+
+def _delta(seconds: object) -> timedelta:
+    """A clock step: a timedelta, or a finite number of seconds."""
+    if isinstance(seconds, timedelta):
+        return seconds
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"advance() takes seconds or a timedelta, got {seconds!r}")
+    if not math.isfinite(seconds) or abs(seconds) > _LATEST - _EARLIEST:
+        raise ValueError(
+            f"advance() needs a finite step within the years 1 to 9999, got {seconds!r}"
+        )
+    return timedelta(seconds=seconds)
+
+
+def _checked_epoch(epoch: float, given: object) -> float:
+    if not math.isfinite(epoch) or not _EARLIEST <= epoch <= _LATEST:
+        raise ValueError(
+            f"{given!r} is not an instant a clock can show: epoch seconds must be a finite "
+            "number within the years 1 to 9999"
+        )
+    return epoch
 
 
 def _utc(epoch: float) -> datetime:
@@ -201,7 +231,8 @@ class KVClock:
 
     def advance(self, seconds: float | timedelta) -> float:
         """Move time forward (or back, if negative) and return the new ``now()``."""
-        delta = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+        delta = _delta(seconds)
+        _checked_epoch(self._driver.now() + delta.total_seconds(), seconds)
         self._driver.shift(delta)
         return self._driver.now()
 

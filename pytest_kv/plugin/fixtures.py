@@ -13,6 +13,7 @@ import pytest
 from pytest_kv.binding.env import KVEnv
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.kv.listing import PageShape
+from pytest_kv.kv.settings import flag
 
 from . import clock, strict
 from .clock import FreezegunDriver, FreezerDriver, KVClock, TimeMachineDriver, to_epoch
@@ -22,21 +23,35 @@ from .options import namespace_options, settings_of, test_options
 from .seeding import seed_files_of, seed_from
 from .wrangler import project_config
 
+# Set when settle() or assert_eventually sets kv_clock up mid-test: where it freezes.
+_FREEZE_AT = pytest.StashKey[float]()
+
 
 class _TestClock:
     """The fixtures' clock: reads ``time.time()``; moves time through ``kv_clock``,
     set up the first time something (``settle()``, ``assert_eventually``) moves it."""
 
-    __slots__ = ("_request",)
+    __slots__ = ("_request", "ended")
 
     def __init__(self, request: pytest.FixtureRequest) -> None:
         self._request = request
+        self.ended = False
 
     def now(self) -> float:
         read = clock.active
         return time.time() if read is None else read()
 
     def advance(self, seconds: float | timedelta) -> float:
+        if self.ended:
+            raise RuntimeError(
+                f"this namespace belongs to {self._request.node.nodeid}, which has ended: "
+                "settle() and assert_eventually move time through that test's kv_clock, "
+                "which is gone. Use namespaces only inside the test that made them, or "
+                "build one with KVNamespace(clock=...) to keep it."
+            )
+        if "kv_clock" not in self._request.fixturenames:
+            # Freeze where time is now, not at the whole second: never backwards.
+            self._request.node.stash[_FREEZE_AT] = self.now()
         kv_clock: KVClock = self._request.getfixturevalue("kv_clock")
         return kv_clock.advance(seconds)
 
@@ -53,13 +68,19 @@ def kv_clock(request: pytest.FixtureRequest) -> Iterator[KVClock]:
     try:
         start = None if given is None else to_epoch(given)
     except (TypeError, ValueError) as error:
-        pytest.fail(f"@pytest.mark.kv(clock_start={given!r}): {error}", pytrace=False)
+        problem = str(error)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(f"pytest-kv option clock_start={given!r}: {problem}", pytrace=False)
     if "time_machine" in request.fixturenames:
         driver: Any = TimeMachineDriver(request.getfixturevalue("time_machine"), start)
     elif "freezer" in request.fixturenames:
         driver = FreezerDriver(request.getfixturevalue("freezer"), start)
     else:
-        driver = FreezegunDriver(float(int(time.time())) if start is None else start)
+        if start is None:
+            start = request.node.stash.get(_FREEZE_AT, None) or float(int(time.time()))
+        driver = FreezegunDriver(start)
     test_clock = KVClock(driver)
     test_clock.start()
     try:
@@ -80,12 +101,21 @@ def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
     try:  # report bad marker or ini values at setup, not at the first kv_factory() call
         settings_of(namespace_options(options))
         PageShape.of(options.get("page_size"), options.get("empty_pages", ()))
+        checked = flag("strict", options.get("strict", True))
+        for name in ("read_only", "rate_limits"):
+            flag(name, options.get(name, False))
     except (TypeError, ValueError) as error:
-        pytest.fail(f"pytest-kv options: {error}", pytrace=False)
-    factory = KVFactory(options, _TestClock(request))
+        problem = str(error)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(f"pytest-kv options: {problem}", pytrace=False)
+    test_clock = _TestClock(request)
+    factory = KVFactory(options, test_clock)
     request.node.stash[NAMESPACES] = factory.namespaces
     yield factory
-    if options.get("strict", True):
+    test_clock.ended = True
+    if checked:
         strict.check(request, factory.namespaces)
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from pytest_kv.binding.namespace import KVNamespace
+from pytest_kv.errors import did_you_mean
 
-from .options import INI_DEFAULTS, OPTIONS
+from .options import INI_DEFAULTS, OPTIONS, ini_keys
 from .reports import timeline
 
 _MARKER_HELP = (
@@ -27,6 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
+    _reject_unknown_ini_keys(config)
     # Read the ini defaults once, so a bad value stops the run before any test.
     defaults: dict[str, Any] = {}
     for name, option in OPTIONS.items():
@@ -35,10 +37,23 @@ def pytest_configure(config: pytest.Config) -> None:
             try:
                 defaults[name] = option.from_ini(raw)
             except (TypeError, ValueError) as error:
-                raise pytest.UsageError(
-                    f"ini option {option.ini_name} = {raw!r}: {error}"
-                ) from None
+                problem = str(error)
+            else:
+                continue
+            raise pytest.UsageError(f"ini option {option.ini_name} = {raw!r}: {problem}")
     config.stash[INI_DEFAULTS] = defaults
+
+
+def _reject_unknown_ini_keys(config: pytest.Config) -> None:
+    """A misspelled ``kv_`` key would silently do nothing (pytest only warns about
+    unknown keys without ``--strict-config``), so it stops the run, with a hint."""
+    known = {option.ini_name for option in OPTIONS.values()}
+    for key in ini_keys(config):
+        if key.startswith(("kv_", "kv-")) and key not in known:
+            raise pytest.UsageError(
+                f"unknown ini option {key!r}{did_you_mean(key, sorted(known))} "
+                f"pytest-kv's ini options are: {', '.join(sorted(known))}."
+            )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,8 +74,11 @@ def pytest_runtest_makereport(
     if report.when == "call" and report.failed:
         for namespace in item.stash.get(NAMESPACES, []):
             calls = namespace.calls
-            if calls:
-                report.sections.append(
-                    (f"KV operations: {namespace.name}", timeline(calls, namespace.name))
-                )
+            if not calls:
+                continue
+            try:
+                section = timeline(calls, namespace.name)
+            except Exception as error:  # a report must never break the run
+                section = f"pytest-kv could not show the calls: {type(error).__name__}: {error}"
+            report.sections.append((f"KV operations: {namespace.name}", section))
     return report

@@ -7,14 +7,21 @@ Options reach fixtures from ini settings (suite-wide defaults, ``kv_<name>``), t
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+import iniconfig
 import pytest
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 from pytest_kv.errors import did_you_mean
-from pytest_kv.kv.settings import STRONG, Consistency, consistency
+from pytest_kv.kv.settings import STRONG, Consistency, consistency, flag
 
 from .clock import to_epoch
 
@@ -45,12 +52,7 @@ def _propagation(text: str) -> object:
 
 
 def _flag(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected true or false, got {text!r}")
+    return flag("the value", text)
 
 
 def _not_in_ini(text: str) -> object:
@@ -144,14 +146,22 @@ OPTIONS: Final[dict[str, Option]] = {
 }
 
 
-def check_names(names: Iterable[str], where: str) -> None:
-    """Reject an unknown option with a hint, since a typo would silently do nothing."""
+def unknown_names(names: Iterable[str], where: str) -> str:
+    """What is wrong with the first unknown option name, with a hint, or ``""``."""
     for name in names:
         if name not in OPTIONS:
-            raise TypeError(
+            return (
                 f"{where}: unknown option {name!r}{did_you_mean(name, OPTIONS)} "
                 f"The options are: {', '.join(OPTIONS)}."
             )
+    return ""
+
+
+def check_names(names: Iterable[str], where: str) -> None:
+    """Reject an unknown option with a hint, since a typo would silently do nothing."""
+    problem = unknown_names(names, where)
+    if problem:
+        raise TypeError(problem)
 
 
 def merge(farther: Mapping[str, Any], closer: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,8 +193,21 @@ def settings_of(options: Mapping[str, Any]) -> Consistency:
 INI_DEFAULTS = pytest.StashKey[dict[str, Any]]()
 
 
+_TEST_OPTIONS = pytest.StashKey[dict[str, Any]]()
+
+
 def test_options(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """A test's options: ini defaults, then markers from the farthest to the closest."""
+    """A test's options: ini defaults, then markers from the farthest to the closest.
+    Worked out once per test, whichever of its fixtures asks first."""
+    __tracebackhide__ = True
+    stash = request.node.stash
+    options: dict[str, Any] | None = stash.get(_TEST_OPTIONS, None)
+    if options is None:
+        options = stash[_TEST_OPTIONS] = _merged(request)
+    return options
+
+
+def _merged(request: pytest.FixtureRequest) -> dict[str, Any]:
     __tracebackhide__ = True
     options = request.config.stash[INI_DEFAULTS]
     markers = list(request.node.iter_markers("kv"))  # the closest first
@@ -195,9 +218,33 @@ def test_options(request: pytest.FixtureRequest) -> dict[str, Any]:
                 f"Options: {', '.join(OPTIONS)}",
                 pytrace=False,
             )
-        try:
-            check_names(marker.kwargs, "@pytest.mark.kv")
-        except TypeError as error:
-            pytest.fail(str(error), pytrace=False)
+        problem = unknown_names(marker.kwargs, "@pytest.mark.kv")
+        if problem:
+            pytest.fail(problem, pytrace=False)
         options = merge(options, marker.kwargs)
     return options
+
+
+def ini_keys(config: pytest.Config) -> list[str]:
+    """Every key of the run's ini file and ``-o`` overrides. pytest offers no public
+    way to list them, so the file is read again here (it is small)."""
+    keys = [item.partition("=")[0].strip() for item in config.getoption("override_ini") or ()]
+    path = config.inipath
+    if path is None or not path.is_file():
+        return keys
+    try:
+        if path.suffix == ".toml":
+            tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+            section = tool.get("pytest", {}) if isinstance(tool, dict) else {}
+            if isinstance(section, dict):
+                keys.extend(section)
+                legacy = section.get("ini_options", {})
+                keys.extend(legacy if isinstance(legacy, dict) else ())
+        else:
+            parsed = iniconfig.IniConfig(str(path))
+            for name in ("pytest", "tool:pytest"):
+                if name in parsed:
+                    keys.extend(parsed[name])
+    except (OSError, ValueError, iniconfig.ParseError):
+        pass  # pytest itself reports an unreadable ini file
+    return keys

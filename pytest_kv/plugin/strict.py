@@ -10,7 +10,7 @@ import pytest
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.kv.calllog import KVCall
 
-from .reports import describe_options
+from .reports import describe_options, shown
 
 
 def test_files(request: pytest.FixtureRequest) -> set[str]:
@@ -40,7 +40,7 @@ def swallowed_report(swallowed: list[tuple[KVNamespace, KVCall]]) -> str:
         "wrong; production fails these calls too:"
     ]
     for namespace, call in swallowed:
-        key = "" if call.key is None else repr(call.key)
+        key = "" if call.key is None else shown(call.key)
         options = describe_options(call.options)
         where = f" at {call.location}" if len(namespace.locations) > 1 else ""
         lines.append(

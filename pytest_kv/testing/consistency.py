@@ -118,11 +118,11 @@ def _eventually_report(
 ) -> str:
     lines = [
         f"assert_eventually: not every location read {expected!r} for {key!r} "
-        f"within {within:g} s. What each location saw (seconds from the start):"
+        f"within {_seconds(within)} s. What each location saw (seconds from the start):"
     ]
     width = max(len(location) for location in timeline)
     for location, changes in timeline.items():
-        seen = ", ".join(f"+{offset:g}s {shown}" for offset, shown in changes)
+        seen = ", ".join(f"+{_seconds(offset)}s {shown}" for offset, shown in changes)
         lines.append(f"  {location:<{width}}  {seen}")
     if upcoming is None:
         lines.append(
@@ -131,10 +131,15 @@ def _eventually_report(
         )
     else:
         lines.append(
-            f"The next change comes at +{upcoming - start:g}s: raise `within`, or check "
+            f"The next change comes at +{_seconds(upcoming - start)}s: raise `within`, or check "
             "propagation, cache_ttl and the cacheTtl of earlier reads."
         )
     return "\n".join(lines)
+
+
+def _seconds(offset: float) -> str:
+    # To the millisecond: a clock that keeps microseconds shows +60s, not +59.9998s.
+    return f"{round(offset, 3):g}"
 
 
 def assert_consistent(ns: KVNamespace) -> None:

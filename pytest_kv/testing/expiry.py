@@ -15,6 +15,7 @@ __all__ = ["assert_expired", "assert_expires", "assert_live", "expiration_of"]
 
 
 def _entry_or_fail(ns: KVNamespace, key: str, helper: str) -> Any:
+    __tracebackhide__ = True
     entry = ns.peek(key)
     if entry is None:
         raise AssertionError(
@@ -84,6 +85,10 @@ def assert_expired(ns: KVNamespace, key: str) -> None:
         when = (
             "it never expires"
             if entry.expiration is None
-            else f"it expires at {entry.expiration}, in {entry.expiration - ns._now():g} s"
+            else f"it expires at {entry.expiration}, in {_left(entry.expiration, ns._now())} s"
         )
         raise AssertionError(f"assert_expired: {key!r} is still live; {when}")
+
+
+def _left(expiration: int, now: float) -> str:
+    return f"{round(expiration - now, 3):g}"

@@ -7,6 +7,7 @@ view without touching caches, and say in a failure what they found and what to c
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Final
 
@@ -156,6 +157,56 @@ def _names(returned: object) -> list[str]:
     return [item["name"] if isinstance(item, dict) else str(item) for item in returned]
 
 
+def _what_went_wrong(names: list[str], wanted: list[str], hint: str) -> str | None:
+    """What a listing function returned wrong under one shape, and the likely bug."""
+    missing, unexpected = _diff(names, wanted)
+    counts = Counter(names)
+    repeated = sorted(key for key, count in counts.items() if count > 1)
+    if not (missing or unexpected or repeated):
+        return None
+    if repeated:
+        found = [
+            f"returned {len(names)} names for {len(wanted)} keys, "
+            f"{len(repeated)} of them more than once ({_some(repeated)})"
+        ]
+        hint = "it probably re-reads a page, or reuses an old cursor"
+    else:
+        found = [f"returned {len(set(names) - set(unexpected))} of {len(wanted)} keys"]
+    if missing:
+        found.append(f"missing {_some(missing)}")
+    if unexpected:
+        found.append(f"unexpected {_some(unexpected)}")
+        stripped = _stripped_prefix(unexpected, wanted)
+        if stripped is not None:
+            hint = (
+                f"the names it returns differ from the keys by a prefix ({stripped!r}); if "
+                "it returns names without their prefix on purpose, pass expected= with "
+                "the names it should return"
+            )
+        else:
+            hint = (
+                "it returned keys outside the expected ones; pass the same prefix with every cursor"
+            )
+    return f"{', '.join(found)}; {hint}"
+
+
+def _some(names: list[str]) -> str:
+    return repr(names[:5])[:-1] + (", ...]" if len(names) > 5 else "]")
+
+
+def _stripped_prefix(unexpected: list[str], wanted: list[str]) -> str | None:
+    """The prefix that turns every unexpected name into an expected key, if one does."""
+    if not wanted:
+        return None
+    for key in wanted:
+        if key.endswith(unexpected[0]) and key != unexpected[0]:
+            prefix = key[: len(key) - len(unexpected[0])]
+            expected = set(wanted)
+            if all(prefix + name in expected for name in unexpected):
+                return prefix
+    return None
+
+
 def _run(fn: Callable[..., Any], ns: KVNamespace) -> object:
     call = fn(ns) if inspect.signature(fn).parameters else fn()
     if not inspect.isawaitable(call):
@@ -210,22 +261,9 @@ def assert_paginates(
             except RunawayListingError as runaway:
                 failures.append(f"{name}: {runaway}")
                 continue
-            missing, unexpected = _diff(names, wanted)
-            repeated = sorted({key for key in names if names.count(key) > 1})
-            if missing or unexpected or repeated:
-                found = [f"returned {len(names)} of {len(wanted)} keys"]
-                if missing:
-                    found.append(f"missing {missing[:5]!r}" + ("..." if len(missing) > 5 else ""))
-                if unexpected:
-                    found.append(f"unexpected {unexpected[:5]!r}")
-                    hint = (
-                        "it returned keys outside the expected ones; pass the same prefix "
-                        "with every cursor"
-                    )
-                elif repeated:
-                    found.append(f"repeated {repeated[:5]!r}")
-                    hint = "it returned keys twice; it probably re-reads a page or its cursor"
-                failures.append(f"{name}: {', '.join(found)}; {hint}")
+            problem = _what_went_wrong(names, wanted, hint)
+            if problem:
+                failures.append(f"{name}: {problem}")
     finally:
         shared.shape, shared.list_budget, shared.list_calls = saved
     if failures:

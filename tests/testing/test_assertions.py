@@ -190,7 +190,7 @@ def test_catches_a_loop_that_drops_the_prefix(users: KVNamespace) -> None:
     with pytest.raises(AssertionError) as info:
         assert_paginates(drops_prefix_on_page_two, users, prefix="user:")
     message = str(info.value)
-    assert "one key a page: returned 13 of 12 keys, unexpected ['zz']" in message
+    assert "one key a page: returned 12 of 12 keys, unexpected ['zz']" in message
     assert "pass the same prefix with every cursor" in message
 
 
