@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pytest_kv.kv.faults import invocation
@@ -10,6 +10,18 @@ from pytest_kv.kv.faults import invocation
 from .namespace import KVNamespace
 
 __all__ = ["KVEnv"]
+
+
+class _Helper:
+    """A read-only property that an instance attribute of the same name hides (a
+    plain ``property`` would hide the binding instead)."""
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+        self.__doc__ = function.__doc__
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return self if instance is None else self.function(instance)
 
 
 class KVEnv(Mapping[str, Any]):
@@ -28,8 +40,14 @@ class KVEnv(Mapping[str, Any]):
     def __init__(self, namespaces: Mapping[str, KVNamespace], variables: Mapping[str, Any]):
         self._bindings: dict[str, Any] = {**variables, **namespaces}
         self._namespaces = dict(namespaces)
+        # Bindings are instance attributes, so that, as in production, ``env.NAME``
+        # is the binding even where NAME is also a method here (``at``, ``get``):
+        # ``KVEnv.at(env, "syd")`` still reaches the method.
+        self.__dict__.update(
+            (name, value) for name, value in self._bindings.items() if name.isidentifier()
+        )
 
-    @property
+    @_Helper
     def namespaces(self) -> dict[str, KVNamespace]:
         """The KV bindings only, by binding name."""
         return dict(self._namespaces)
@@ -48,7 +66,7 @@ class KVEnv(Mapping[str, Any]):
         return invocation(limit)
 
     def __getattr__(self, name: str) -> Any:
-        try:
+        try:  # bindings whose names are not identifiers: getattr(env, "MY-KV")
             return self.__dict__["_bindings"][name]
         except KeyError:
             known = ", ".join(self.__dict__.get("_bindings", {})) or "none"

@@ -44,13 +44,8 @@ class Instruments:
             with kv.page_shape(page_size=1, empty_pages=["start"]):
                 assert await list_users(kv) == ["ada", "bob"]
         """
-        shared = self._shared
-        previous = shared.shape
-        shared.shape = PageShape.of(page_size, empty_pages)
-        try:
-            yield shared.shape
-        finally:
-            shared.shape = previous
+        with self._shared.shaped(PageShape.of(page_size, empty_pages)) as shape:
+            yield shape
 
     def seed(
         self,

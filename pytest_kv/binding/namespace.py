@@ -157,9 +157,10 @@ class KVNamespace(Instruments):
             if args or kwargs or not operations.put_plain(self, key, value):
                 plan = operations.plan_put(self, key, value, args, kwargs)
                 body = plan.body
-                operations.finish_put(
-                    self, plan, body if isinstance(body, bytes) else await read_stream(body)
-                )
+                if isinstance(body, bytes):
+                    operations.finish_put(self, plan, body, False)
+                else:
+                    operations.finish_put(self, plan, await read_stream(body), True)
         except KVError as error:
             raise failed(self, "put", key, args, kwargs, error) from None
         except Exception as error:

@@ -221,20 +221,17 @@ def plan_put(
     return PutPlan(parsed, metadata, body, expiration, now, _options(args, kwargs))
 
 
-def finish_put(ns: KVNamespace, plan: PutPlan, data: bytes) -> None:
+def finish_put(ns: KVNamespace, plan: PutPlan, data: bytes, streamed: bool) -> None:
+    """Store the value. A streamed value is written when its body is complete, as in
+    production, so the write's instant is read again (its expiration is not: the
+    service checked it when the request began)."""
     shared = ns._shared
     key = plan.args.key
+    now = shared.now() if streamed else plan.now
     service.store_put(
-        ns._backend,
-        key,
-        data,
-        plan.expiration,
-        plan.metadata,
-        plan.now,
-        ns._cache_ttl,
-        shared.faults,
+        ns._backend, key, data, plan.expiration, plan.metadata, now, ns._cache_ttl, shared.faults
     )
-    shared.log.append((plan.now, ns.location, "put", key.name, plan.options, "ok"))
+    shared.log.append((now, ns.location, "put", key.name, plan.options, "ok"))
 
 
 def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:

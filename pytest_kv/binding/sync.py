@@ -59,9 +59,10 @@ class SyncKVNamespace:
             if args or kwargs or not operations.put_plain(self._ns, key, value):
                 plan = operations.plan_put(self._ns, key, value, args, kwargs)
                 body = plan.body
-                operations.finish_put(
-                    self._ns, plan, body if isinstance(body, bytes) else read_stream_blocking(body)
-                )
+                if isinstance(body, bytes):
+                    operations.finish_put(self._ns, plan, body, False)
+                else:
+                    operations.finish_put(self._ns, plan, read_stream_blocking(body), True)
         except KVError as error:
             raise failed(self._ns, "put", key, args, kwargs, error) from None
         except Exception as error:

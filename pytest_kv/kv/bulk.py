@@ -10,9 +10,14 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
+from pytest_kv.errors import PUT, KVError, shown
 from pytest_kv.js.json_stringify import json_stringify
+
+from .keys import key_of
+from .limits import check_key, check_metadata_size, check_value_size
 
 BULK_FIELDS: Final = ("key", "value", "expiration", "expiration_ttl", "metadata", "base64")
 
@@ -72,20 +77,52 @@ def parse_bulk_entry(entry: object, where: str) -> BulkEntry:
     )
 
 
-def load_bulk_file(path: str | os.PathLike[str]) -> list[Mapping[str, Any]]:
-    """The entries of a bulk-put JSON file, each checked; errors name the file."""
+def read_text(path: Path, what: str) -> str:
+    """A config or seed file's text: UTF-8, with a byte-order mark allowed (as
+    wrangler allows one); every failure names the file."""
     try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise ValueError(f"{what} {str(path)!r} is a directory, not a file") from None
     except OSError as error:
-        raise ValueError(f"cannot read seed file {os.fspath(path)!r}: {error.strerror}") from None
+        raise ValueError(f"cannot read {what} {str(path)!r}: {error.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{what} {str(path)!r} is not UTF-8 text "
+            f"(byte {error.start} is {data[error.start]:#04x})"
+        ) from None
+
+
+def load_bulk_file(path: object) -> list[Mapping[str, Any]]:
+    """The entries of a bulk-put JSON file, each checked against the format and the
+    limits every stored key keeps; errors name the file and the entry."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"a seed file is a path (str or os.PathLike), got {shown(path)}")
+    where = os.fspath(path)
+    text = read_text(Path(where), "seed file")
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"seed file {os.fspath(path)!r} is not JSON: {error}") from None
+        raise ValueError(f"seed file {where!r} is not JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(f"seed file {where!r} is not JSON: it is nested too deeply") from None
     if not isinstance(data, list):
         raise ValueError(
-            f"seed file {os.fspath(path)!r} must hold a JSON array of "
+            f"seed file {where!r} must hold a JSON array of "
             f"{{key, value, ...}} entries, got {type(data).__name__}"
         )
     for index, entry in enumerate(data):
-        parse_bulk_entry(entry, f"{os.fspath(path)}: entry {index}")
+        check_limits(parse_bulk_entry(entry, f"{where}: entry {index}"), f"{where}: entry {index}")
     return data
+
+
+def check_limits(entry: BulkEntry, where: str) -> None:
+    """The limits no stored key can break: its name, its value and metadata sizes."""
+    try:
+        check_key(PUT, entry.key, key_of(entry.key).encoded)
+        check_metadata_size(entry.metadata)
+        check_value_size(len(entry.value))
+    except KVError as error:
+        raise ValueError(f"{where} (key {shown(entry.key)}): {error}") from None

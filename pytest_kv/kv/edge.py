@@ -393,6 +393,8 @@ class LocationView:
 
     __slots__ = ("edge", "location", "lock", "read")
 
+    pure_reads = False  # a read fills the location's cache
+
     def __init__(self, edge: Edge, location: str) -> None:
         self.edge = edge
         self.location = location
@@ -401,6 +403,9 @@ class LocationView:
         self.read: Callable[[bytes, float, int], tuple[Entry | None, str | None]] = partial(
             edge.read_at, location
         )
+
+    def probe(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
+        return self.edge.probe(key, self.location, now), None
 
     def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
         self.edge.write(key, name, entry, self.location, now, cache_ttl)
@@ -416,12 +421,15 @@ class CentralView:
     the truth at once, with no cache and no list lag; writes reach every edge
     location by propagation, as writes made at another location do."""
 
-    __slots__ = ("edge", "lock", "read")
+    __slots__ = ("edge", "lock", "probe", "read")
+
+    pure_reads = True
 
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
         self.lock = edge.store.lock
         self.read = edge.store.read
+        self.probe = edge.store.probe
 
     def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
         self.edge.write(key, name, entry, CENTRAL, now, 0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Final
 
-from pytest_kv.errors import KVError, did_you_mean, http_error
+from pytest_kv.errors import KVError, did_you_mean, http_error, shown
 
 # The "KV <OP>" word of each binding method in production's messages.
 OPERATION: Final = {
@@ -66,12 +66,16 @@ class Rule:
         methods: tuple[str, ...] = tuple(OPERATION),
     ) -> Rule:
         """A checked rule; ``methods`` are the names a front door accepts."""
-        if not isinstance(method, str) or method not in methods:
-            shown = method if isinstance(method, str) else f"{type(method).__name__} {method!r}"
-            hint = did_you_mean(method, methods) if isinstance(method, str) else ""
+        if not isinstance(method, str):
+            raise TypeError(
+                f"method must be a str naming a method, got {type(method).__name__} "
+                f"{shown(method)}; the methods are: {', '.join(methods)}"
+            )
+        if method not in methods:
             raise ValueError(
-                f"unknown method {shown!r}{hint} The methods are: {', '.join(methods)} "
-                '("get" covers every read: get, bulk get and getWithMetadata)'
+                f"unknown method {method!r}{did_you_mean(method, methods)} The methods are: "
+                f'{", ".join(methods)} ("get" covers every read: get, bulk get and '
+                "getWithMetadata)"
             )
         if key is not None and not isinstance(key, str):
             raise TypeError(f"key must be a glob pattern (a str) or None, got {key!r}")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -58,6 +59,7 @@ class Namespace:
         "now",
         "settings",
         "shape",
+        "shapes",
         "store",
         "title",
     )
@@ -75,7 +77,10 @@ class Namespace:
         # The REST API's view: a namespace has an id and a title (at first its name).
         self.id = namespace_id(name) if id is None else id
         self.title = name
+        # The page shape list() uses: the namespace's own, or the newest override
+        # still open (overrides may come and go in any order, from several threads).
         self.shape = shape
+        self.shapes: list[tuple[object, PageShape | None]] = [(None, shape)]
         self.faults = faults
         self.list_calls = 0
         # Set by assert_paginates, to stop a listing loop that never ends.
@@ -100,6 +105,20 @@ class Namespace:
             self.now = clock
         else:
             raise TypeError(f"clock must be a callable or have now() and advance(), got {clock!r}")
+
+    @contextmanager
+    def shaped(self, shape: PageShape | None) -> Iterator[PageShape | None]:
+        """Make ``list()`` use ``shape`` until the block ends."""
+        token = object()
+        with self.store.lock:
+            self.shapes.append((token, shape))
+            self.shape = shape
+        try:
+            yield shape
+        finally:
+            with self.store.lock:
+                self.shapes = [entry for entry in self.shapes if entry[0] is not token]
+                self.shape = self.shapes[-1][1]
 
     def advance(self, seconds: float) -> None:
         if not callable(getattr(self.clock, "advance", None)):

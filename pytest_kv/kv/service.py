@@ -36,7 +36,16 @@ class Backend(Protocol):
     @property
     def lock(self) -> Any: ...
 
+    @property
+    def pure_reads(self) -> bool:
+        """Whether a read leaves nothing behind (no cache, no read count)."""
+        ...
+
     def read(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]: ...
+
+    def probe(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
+        """What ``read`` would return, with no side effects."""
+        ...
 
     def write(
         self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int
@@ -98,34 +107,41 @@ def get_bulk(
     default_ttl: int,
 ) -> list[tuple[Key, Entry | None, Any]]:
     """A bulk read: each key in request order with its entry (or ``None``) and its
-    value as the service answers it (text, or parsed JSON)."""
+    value as the service answers it (text, or parsed JSON).
+
+    The whole request is checked before any location reads anything: a bulk read
+    that fails (a bad key, a value that is not JSON, too large an answer) leaves every
+    cache and read count as it was.
+    """
     kind = bulk_type(response_type)
     if len(keys) > MAX_BULK_KEYS:
         raise http_error(GET_BULK, 400, "You can request a maximum of 100 keys")
     if not keys:
         raise http_error(GET_BULK, 400, "You must request a minimum of 1 key")
-    found: list[tuple[Key, Entry | None, Any]] = []
-    texts_size = 0
     ttl = default_ttl if cache_ttl is None else cache_ttl
+    answer: list[tuple[Key, Entry | None, Any]] = []
     with backend.lock:
-        for key in keys:
+        look = backend.read if backend.pure_reads else backend.probe
+        for key in keys:  # Miniflare's order: each key's checks, lookup and decoding
             check_bulk_key(key.name, key.encoded)
             check_cache_ttl(GET_BULK, cache_ttl)
-            entry, _ = backend.read(key.encoded, now, ttl)
-            if entry is None:
-                found.append((key, None, None))
-                continue
-            texts_size += len(entry.value)
-            found.append((key, entry, _bulk_value(entry, kind)))
+            entry = look(key.encoded, now, ttl)[0]
+            answer.append((key, entry, None if entry is None else _bulk_value(entry, kind)))
+        _check_bulk_size([entry for _, entry, _ in answer if entry is not None])
+        if not backend.pure_reads:
+            for key in keys:  # now the reads happen: caches fill, replica reads count
+                backend.read(key.encoded, now, ttl)
+    return answer
+
+
+def _check_bulk_size(entries: list[Entry]) -> None:
     # The service totals the decoded strings' JavaScript lengths (UTF-16 units),
     # never more than the UTF-8 byte count, so only a large read needs counting.
-    if texts_size > MAX_BULK_BYTES:
-        total = sum(
-            utf16_length(decode_text(entry.value)) for _, entry, _ in found if entry is not None
-        )
-        if total > MAX_BULK_BYTES:
-            raise http_error(GET_BULK, 413, "Total size of request exceeds the limit of 25MB")
-    return found
+    if sum(len(entry.value) for entry in entries) <= MAX_BULK_BYTES:
+        return
+    total = sum(utf16_length(decode_text(entry.value)) for entry in entries)
+    if total > MAX_BULK_BYTES:
+        raise http_error(GET_BULK, 413, "Total size of request exceeds the limit of 25MB")
 
 
 def check_put(

@@ -33,6 +33,9 @@ class Store:
 
     __slots__ = ("_entries", "lock")
 
+    # Reads here leave nothing behind but the lazy removal of expired entries.
+    pure_reads = True
+
     def __init__(self) -> None:
         # Each binding call holds the lock for its whole store access, so a
         # namespace can be shared by the threads of a sync app under test.
@@ -60,6 +63,9 @@ class Store:
             del self._entries[key]
             return None, None
         return entry, None
+
+    def probe(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
+        return self.peek(key, now), None
 
     def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
         if entry is None:

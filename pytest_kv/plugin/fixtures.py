@@ -22,6 +22,7 @@ from .hooks import NAMESPACES
 from .options import namespace_options, settings_of, test_options
 from .seeding import seed_files_of, seed_from
 from .wrangler import project_config
+from .wrapped import Wrappers
 
 # Set when settle() or assert_eventually sets kv_clock up mid-test: where it freezes.
 _FREEZE_AT = pytest.StashKey[float]()
@@ -113,10 +114,16 @@ def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
     test_clock = _TestClock(request)
     factory = KVFactory(options, test_clock)
     request.node.stash[NAMESPACES] = factory.namespaces
-    yield factory
-    test_clock.ended = True
+    wrappers = Wrappers()
     if checked:
-        strict.check(request, factory.namespaces)
+        wrappers.start()
+    try:
+        yield factory
+    finally:
+        wrappers.stop()
+        test_clock.ended = True
+    if checked:
+        strict.check(request, factory.namespaces, wrappers)
 
 
 @pytest.fixture
@@ -125,6 +132,14 @@ def kv(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVNamespace:
     __tracebackhide__ = True
     namespace = kv_factory("KV")
     files = seed_files_of(request)
+    others = sorted(set(files) - {"KV"})
+    if others and "kv_env" not in request.fixturenames:
+        pytest.fail(
+            f"seed_files names binding(s) {', '.join(map(repr, others))}, but this test's "
+            "only namespace is kv, whose binding is 'KV'; use kv_env for the bindings of "
+            "the wrangler config, or name 'KV'",
+            pytrace=False,
+        )
     if "KV" in files:
         seed_from(request, namespace, files["KV"])
     return namespace

@@ -13,6 +13,7 @@ from pytest_kv.errors import did_you_mean
 
 from .options import INI_DEFAULTS, OPTIONS, ini_keys
 from .reports import timeline
+from .strict import TEST_ERROR
 
 _MARKER_HELP = (
     "kv(**options): options for the kv, kv_env, kv_factory and kv_clock fixtures; "
@@ -71,6 +72,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if report.when == "call" and call.excinfo is not None:
+        item.stash[TEST_ERROR] = call.excinfo.value
     if report.when == "call" and report.failed:
         for namespace in item.stash.get(NAMESPACES, []):
             calls = namespace.calls

@@ -11,6 +11,7 @@ from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.kv.calllog import KVCall
 
 from .reports import describe_options, shown
+from .wrapped import Wrappers, chain
 
 
 def test_files(request: pytest.FixtureRequest) -> set[str]:
@@ -24,14 +25,32 @@ def test_files(request: pytest.FixtureRequest) -> set[str]:
     return files
 
 
-def reached_the_test(call: KVCall, test_files: set[str]) -> bool:
-    """Whether the error of ``call`` propagated into the test's own code."""
-    traceback = call.error.__traceback__ if call.error is not None else None
+def _through(error: BaseException, test_files: set[str]) -> bool:
+    traceback = error.__traceback__
     while traceback is not None:
         if traceback.tb_frame.f_code.co_filename in test_files:
             return True
         traceback = traceback.tb_next
     return False
+
+
+def reached_the_test(
+    call: KVCall,
+    test_files: set[str],
+    wrappers: Wrappers | None = None,
+    failure: BaseException | None = None,
+) -> bool:
+    """Whether the error of ``call`` propagated into the test's own code: itself, or
+    inside an exception the app raised from it (``raise AppError() from error``)."""
+    error = call.error
+    if error is None:
+        return False
+    if _through(error, test_files):
+        return True
+    if failure is not None and any(link is error for link in chain(failure)):
+        return True
+    carriers = [] if wrappers is None else wrappers.carriers(error)
+    return any(_through(carrier, test_files) for carrier in carriers)
 
 
 def swallowed_report(swallowed: list[tuple[KVNamespace, KVCall]]) -> str:
@@ -54,15 +73,22 @@ def swallowed_report(swallowed: list[tuple[KVNamespace, KVCall]]) -> str:
     return "\n".join(lines)
 
 
-def check(request: pytest.FixtureRequest, namespaces: list[KVNamespace]) -> None:
+# The exception the test itself ended with, if it failed (set by the report hook).
+TEST_ERROR = pytest.StashKey[BaseException]()
+
+
+def check(
+    request: pytest.FixtureRequest, namespaces: list[KVNamespace], wrappers: Wrappers
+) -> None:
     """Fail the test if its code swallowed a validation error of one of ``namespaces``."""
     __tracebackhide__ = True
     files = test_files(request)
+    failure = request.node.stash.get(TEST_ERROR, None)
     swallowed = [
         (namespace, call)
         for namespace in namespaces
         for call in namespace._shared.swallowable()
-        if not reached_the_test(call, files)
+        if not reached_the_test(call, files, wrappers, failure)
     ]
     if swallowed:
         pytest.fail(swallowed_report(swallowed), pytrace=False)

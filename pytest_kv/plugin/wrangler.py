@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_kv.kv.bulk import read_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -35,8 +37,18 @@ def find_config(rootdir: Path, explicit: str | None) -> Path | None:
     if explicit:
         path = Path(explicit)
         path = path if path.is_absolute() else rootdir / path
+        if path.is_dir():
+            raise ValueError(
+                f"wrangler config {str(path)!r} (kv_wrangler_config) is a directory; name "
+                "the wrangler.toml, wrangler.json or wrangler.jsonc file in it"
+            )
         if not path.is_file():
             raise ValueError(f"wrangler config {str(path)!r} (kv_wrangler_config) does not exist")
+        if path.suffix not in _FORMATS:
+            raise ValueError(
+                f"wrangler config {str(path)!r} (kv_wrangler_config): wrangler reads only "
+                ".toml, .json and .jsonc configs"
+            )
         return path
     for name in CONFIG_NAMES:
         if (rootdir / name).is_file():
@@ -90,18 +102,21 @@ def strip_jsonc(text: str) -> str:
     return "".join(out)
 
 
+_FORMATS: Final = {".toml": "TOML", ".json": "JSON", ".jsonc": "JSONC"}
+
+
 def _parse(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ValueError(f"cannot read {str(path)!r}: {error.strerror}") from None
+    text = read_text(path, "wrangler config")
+    kind = _FORMATS.get(path.suffix, "JSON")
     try:
         if path.suffix == ".toml":
             data: Any = tomllib.loads(text)
         else:
             data = json.loads(strip_jsonc(text) if path.suffix == ".jsonc" else text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{str(path)!r} is not valid {path.suffix[1:].upper()}: {error}") from None
+        raise ValueError(f"{str(path)!r} is not valid {kind}: {error}") from None
+    except RecursionError:
+        raise ValueError(f"{str(path)!r} is not valid {kind}: it is nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError(f"{str(path)!r} must hold an object at the top level")
     return data
@@ -124,6 +139,8 @@ def load_config(path: Path, env: str | None) -> WranglerConfig:
             )
         section = envs[env]
         where = f"{where} [env.{env}]"
+        if not isinstance(section, dict):
+            raise ValueError(f"{where} must be a table, got {type(section).__name__}")
     namespaces = section.get("kv_namespaces", [])
     if not isinstance(namespaces, list):
         raise ValueError(f"{where}: kv_namespaces must be a list of {{binding, id}} tables")
@@ -134,7 +151,11 @@ def load_config(path: Path, env: str | None) -> WranglerConfig:
         if not isinstance(binding, str) or not binding:
             raise ValueError(f"{where}: kv_namespaces[{index}] has no binding name: {item!r}")
         if binding in bindings:
-            raise ValueError(f"{where}: kv_namespaces binds {binding!r} twice")
+            raise ValueError(
+                f"{where}: {binding} assigned to multiple KV Namespace bindings. Bindings "
+                "must have unique names, so that they can all be referenced in the worker. "
+                "Please change your bindings to have unique names."
+            )
         bindings.append(binding)
         namespace_id = item.get("id")
         if namespace_id is not None:
@@ -147,6 +168,18 @@ def load_config(path: Path, env: str | None) -> WranglerConfig:
     variables = section.get("vars", {})
     if not isinstance(variables, dict):
         raise ValueError(f"{where}: vars must be a table of names and values")
+    clashing = sorted(set(bindings) & set(variables))
+    if clashing:
+        # wrangler's own rule and words: env.NAME must mean one thing.
+        raise ValueError(
+            f"{where}: "
+            + "; ".join(
+                f"{name} assigned to Environment Variable and KV Namespace bindings"
+                for name in clashing
+            )
+            + ". Bindings must have unique names, so that they can all be referenced in the "
+            "worker. Please change your bindings to have unique names."
+        )
     return WranglerConfig(path, tuple(bindings), dict(variables), ids)
 
 

@@ -249,23 +249,23 @@ def assert_paginates(
     wanted = sorted(ns.keys(prefix) if expected is None else expected)
     shared = ns._shared
     failures: list[str] = []
-    saved = (shared.shape, shared.list_budget, shared.list_calls)
+    saved = (shared.list_budget, shared.list_calls)
     try:
         for name, make, hint in _SHAPES:
-            shared.shape = make(len(wanted))
             shared.list_calls = 0
             # Every page a correct loop needs, with room for empty pages and retries.
             shared.list_budget = 3 * (len(wanted) + 5)
-            try:
-                names = _names(_run(fn, ns))
-            except RunawayListingError as runaway:
-                failures.append(f"{name}: {runaway}")
-                continue
+            with shared.shaped(make(len(wanted))):
+                try:
+                    names = _names(_run(fn, ns))
+                except RunawayListingError as runaway:
+                    failures.append(f"{name}: {runaway}")
+                    continue
             problem = _what_went_wrong(names, wanted, hint)
             if problem:
                 failures.append(f"{name}: {problem}")
     finally:
-        shared.shape, shared.list_budget, shared.list_calls = saved
+        shared.list_budget, shared.list_calls = saved
     if failures:
         raise AssertionError(
             f"assert_paginates: {getattr(fn, '__name__', 'the listing function')} fails "
