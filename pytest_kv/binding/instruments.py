@@ -103,6 +103,8 @@ class Instruments:
                 break
             self._shared.advance(max(target - now, 1e-6))
             now = self._now()
+        with self._shared.store.lock:
+            edge.tick(now)  # let go of what has settled
         return now - start
 
     def plant_stale(
@@ -139,8 +141,9 @@ class Instruments:
                 "consistent namespace has no read caches"
             )
         lasting = godview.plant_seconds(seconds)
+        now = self._now()  # a user's clock is user code: never under the lock
         with self._shared.store.lock:
-            edge.plant(encoded, name, entry, self.location, self._now(), lasting)
+            edge.plant(encoded, entry, self.location, now, lasting)
 
     def history(self, key: str) -> builtins.list[KVEvent]:
         """What happened to ``key`` at every location: writes, reads (with cache

@@ -190,8 +190,10 @@ def put_plain(ns: KVNamespace, key: object, value: object) -> bool:
         return False
     now = shared.now()
     count_operation()
+    backend = ns._backend
+    prepared = None if shared.edge is None else backend.prepare(key, now)
     with shared.store.lock:
-        ns._backend.write(encoded, key, Entry(data), now, ns._cache_ttl)
+        backend.write(encoded, key, Entry(data), now, ns._cache_ttl, prepared)
     shared.log.append((now, ns.location, "put", key, None, "ok"))
     return True
 

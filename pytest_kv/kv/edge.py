@@ -4,29 +4,33 @@ The model (see the README's "Eventual consistency"), all of it deterministic:
 
 * every write is kept as a version, ordered by write time (last write wins);
 * a version is visible at the writing location at once, and at another location
-  once the propagation model says so;
+  once the propagation model says so; a replica never goes back to an older write;
 * each location caches what it reads, values and misses, for the read's
   ``cacheTtl`` and keeps serving that copy until it runs out, however new the truth;
   a write at a location refreshes that location's copy; an expired key is never
   served from a cache;
 * ``list()`` reflects a change ``list_lag`` seconds after it was made, everywhere.
 
-Versions that every location (and ``list()``) has moved past are dropped.
+Only keys with a change still on its way have state here (``versions.KeyState``);
+every other key reads as the truth. States are dropped once every location and
+``list()`` have caught up, so memory and ``settle()`` follow what is pending.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 
 from sortedcontainers import SortedDict
 
+from .caches import Cached, Caches
 from .history import Events
-from .keys import name_of
-from .propagation import Propagation, per_write
+from .propagation import Fixed, PerLocation, Propagation, check_seconds, per_write, trusted
 from .store import Entry, Store, keys_from
+from .versions import KeyState, Version, base_version, live
 
 HIT = "HIT"
 MISS = "MISS"
@@ -35,111 +39,184 @@ MISS = "MISS"
 CENTRAL = "central"
 
 
-@dataclass(slots=True, eq=False)
-class Version:
-    """One write (or delete, when ``entry`` is ``None``) of one key."""
-
-    key: bytes
-    name: str
-    entry: Entry | None
-    written_at: float
-    origin: str
-    seq: int
-    # Seeded from the god view: visible everywhere, in list() too, from the start.
-    seeded: bool = False
-    # Memo of when this version reaches each destination (made on first use).
-    visible_at: dict[str, float] | None = None
-    # For read-counting models: each location's replica-read count at write time.
-    read_base: dict[str, int] | None = None
-
-    @property
-    def order(self) -> tuple[float, int]:
-        return (self.written_at, self.seq)
-
-
-@dataclass(slots=True)
-class Cached:
-    """A location's cached copy of a key: a version, or a miss (``None``)."""
-
-    version: Version | None
-    until: float
-    planted: bool = False
-
-
 class Edge:
-    """The versions, caches and replica reads behind every location of a namespace.
-
-    Callers hold the namespace's lock around every method.
-    """
+    """The in-flight keys, caches and replica reads behind every location of a
+    namespace. Callers hold the namespace's lock around every method."""
 
     def __init__(
-        self, locations: Sequence[str], model: Propagation, list_lag: float, store: Store
+        self,
+        locations: Sequence[str],
+        model: Propagation,
+        list_lag: float,
+        store: Store,
+        events: Events | None = None,
     ) -> None:
         self.locations = tuple(locations)
         self.model = model
+        self.reads = model.reads  # > 0 for models that count replica reads
         self.per_write = per_write(model)
+        # Models of the user's own run their code before the lock is taken.
+        self.eager = not trusted(model)
         self.list_lag = list_lag
         self.store = store
-        self.history: SortedDict = SortedDict()  # key bytes -> list[Version], oldest first
-        self.caches: dict[str, dict[bytes, Cached]] = {loc: {} for loc in self.locations}
-        self.replica_reads: dict[tuple[bytes, str], int] = {}
-        self.events = Events()
-        self._seq = 0
+        self.states: SortedDict = SortedDict()  # key -> KeyState, for keys in flight
+        self.caches = Caches(self.locations)
+        self.events = Events() if events is None else events
+        # States in the order they were written, to drop each once it has settled.
+        self.queue: deque[KeyState] = deque()
+        self._seq = itertools.count(1)
+        self.arrival: Callable[[Version, str], float] = _fast_arrival(model) or self._arrival
+        self._fixed: float | None = model.seconds if type(model) is Fixed else None
 
-    # -- visibility -------------------------------------------------------------------
+    # -- propagation ------------------------------------------------------------------
 
-    def visible(self, version: Version, location: str, now: float) -> bool:
-        if version.seeded or version.origin == location:
-            return True
-        if self.model.reads:
-            count = self.replica_reads.get((version.key, location), 0)
-            base = 0 if version.read_base is None else version.read_base.get(location, 0)
-            return count - base >= self.model.reads
-        return now >= self.visible_time(version, location)
-
-    def visible_time(self, version: Version, location: str) -> float:
+    def _arrival(self, version: Version, location: str) -> float:
+        """When ``version`` reaches ``location`` (never, for read-counting models)."""
         if version.seeded or version.origin == location:
             return -math.inf
-        memo = version.visible_at
+        memo = version.arrivals
         if memo is None:
-            memo = version.visible_at = {}
+            memo = version.arrivals = {}
         at = memo.get(location)
         if at is None:
             delay = self.model.delay(version.name, version.origin, location, version.seq)
             at = memo[location] = version.written_at + delay
         return at
 
-    def replica(self, key: bytes, location: str, now: float) -> Version | None:
-        """The newest version that has reached ``location``'s replica."""
-        versions: list[Version] = self.history.get(key, [])
-        for version in reversed(versions):
-            if self.visible(version, location, now):
+    def prepare(self, name: str, origin: str, now: float) -> tuple[int, dict[str, float] | None]:
+        """A write's number and, for the user's own models, when it reaches each
+        location, worked out before the caller takes the lock: user code never runs
+        under it, and a model that fails fails before anything is written."""
+        seq = next(self._seq)
+        if not self.eager:
+            return seq, None
+        arrivals = {}
+        for location in self.locations:
+            if location != origin:
+                delay = self.model.delay(name, origin, location, seq)
+                check_seconds(
+                    delay,
+                    f"propagation model {self.model!r}: delay for {name!r} {origin}->{location}",
+                )
+                arrivals[location] = now + float(delay)
+        return seq, arrivals
+
+    def _settles_at(self, version: Version) -> float:
+        """When every location, and list(), has ``version`` (time models)."""
+        at = version.written_at + self.list_lag
+        if self._fixed is not None:
+            # One delay to every other location: the same sums as ``arrival``'s.
+            if version.origin != self.locations[0] or len(self.locations) > 1:
+                at = max(at, version.written_at + self._fixed)
+            return at
+        for location in self.locations:
+            at = max(at, self.arrival(version, location))
+        return at
+
+    def _visible_by_reads(self, state: KeyState, version: Version, location: str) -> bool:
+        if version.seeded or version.origin == location or version is state.versions[state.lo]:
+            return True
+        count = 0 if state.reads is None else state.reads.get(location, 0)
+        base = 0 if version.read_base is None else version.read_base.get(location, 0)
+        return count - base >= self.reads
+
+    def _passed(self, state: KeyState, version: Version, now: float) -> bool:
+        """Whether every location and list() have ``version`` by ``now``."""
+        if not self.reads:
+            return self._settles_at(version) <= now
+        return version.written_at + self.list_lag <= now and all(
+            self._visible_by_reads(state, version, loc) for loc in self.locations
+        )
+
+    def shown(
+        self, state: KeyState, location: str, now: float, *, reading: bool = False
+    ) -> Version:
+        """What ``location``'s replica has of an in-flight key (``reading``: for a
+        real read, which may keep a view for next time)."""
+        if not self.reads:
+            if reading:
+                return state.shown_at(location, now, self.arrival)
+            return state.peek_shown(location, now, self.arrival)
+        for version in reversed(state.live_versions):
+            if self._visible_by_reads(state, version, location):
                 return version
-        return None
+        return state.versions[state.lo]  # pragma: no cover - the base is always visible
 
-    def newest(self, key: bytes) -> Version | None:
-        versions: list[Version] | None = self.history.get(key)
-        return versions[-1] if versions else None
+    # -- keeping up with time -----------------------------------------------------------
 
-    # -- reads and writes ------------------------------------------------------------
+    def tick(self, now: float) -> None:
+        """Drop what time has passed: expired copies and keys, settled states."""
+        if now >= self.caches.next_expiry:
+            self.caches.evict(now)
+        if now >= self.store.next_expiry:
+            self.store.expire(now)
+        queue = self.queue
+        while queue:
+            state = queue[0]
+            if state.queued > 1:  # a later entry stands for it
+                queue.popleft()
+                state.queued -= 1
+                continue
+            if state.due > now:
+                break
+            queue.popleft()
+            state.queued = 0
+            if self.states.get(state.key) is state:
+                self._prune(state, now)
+
+    def _due(self, now: float) -> bool:
+        queue = self.queue
+        return (
+            now >= self.caches.next_expiry
+            or now >= self.store.next_expiry
+            or (bool(queue) and queue[0].due <= now)
+        )
+
+    def _prune(self, state: KeyState, now: float) -> None:
+        """Forget versions that every location has passed; drop a settled state."""
+        versions = state.versions
+        index = state.lo
+        while index + 1 < len(versions) and self._passed(state, versions[index + 1], now):
+            index += 1
+        if index == len(versions) - 1:
+            del self.states[state.key]  # every location agrees with the truth
+        elif index > state.lo:
+            state.drop_before(index)
+
+    # -- reads and writes --------------------------------------------------------------
 
     def read_at(
         self, location: str, key: bytes, now: float, cache_ttl: int
     ) -> tuple[Entry | None, str]:
-        cache = self.caches[location]
-        cached = cache.get(key)
+        if self._due(now):
+            self.tick(now)
+        caches = self.caches
+        cached = caches.by_location[location].get(key)
         if cached is not None and now < cached.until:
-            version, status = cached.version, HIT
+            entry, status = cached.entry, HIT
         else:
-            version, status = self.replica(key, location, now), MISS
-            if self.model.reads:
-                count = self.replica_reads.get((key, location), 0)
-                self.replica_reads[(key, location)] = count + 1
+            status = MISS
+            state: KeyState | None = self.states.get(key)
+            if state is None:
+                entry = self.store.entry(key)
+                stale = False
+            else:
+                entry = self.shown(state, location, now, reading=True).entry
+                stale = entry is not state.newest.entry
+                if self.reads:
+                    reads = state.reads if state.reads is not None else {}
+                    state.reads = reads
+                    reads[location] = reads.get(location, 0) + 1
+                    self._prune(state, now)
             if cache_ttl > 0:
-                cache[key] = Cached(version, now + cache_ttl)
+                until = now + cache_ttl
+                caches.put(location, key, Cached(entry, until))
+                if stale:
+                    caches.stale[(location, key)] = until
+                else:
+                    caches.stale.pop((location, key), None)
             elif cached is not None:
-                del cache[key]
-        entry = None if version is None else version.entry
+                caches.drop(location, key)
         if entry is not None and entry.expiration is not None and now >= entry.expiration:
             entry = None  # expiry beats caching
         self.events.append(
@@ -149,239 +226,264 @@ class Edge:
 
     def probe(self, key: bytes, location: str, now: float) -> Entry | None:
         """What a read at ``location`` would return now, without caching or counting it."""
-        cached = self.caches[location].get(key)
+        cached = self.caches.by_location[location].get(key)
         if cached is not None and now < cached.until:
-            return _live(cached.version, now)
-        return _live(self.replica(key, location, now), now)
+            return None if cached.entry is None or cached.entry.expired(now) else cached.entry
+        state: KeyState | None = self.states.get(key)
+        if state is None:
+            return self.store.peek(key, now)
+        return live(self.shown(state, location, now), now)
 
     def write(
-        self, key: bytes, name: str, entry: Entry | None, location: str, now: float, cache_ttl: int
+        self,
+        key: bytes,
+        name: str,
+        entry: Entry | None,
+        location: str,
+        now: float,
+        cache_ttl: int,
+        prepared: tuple[int, dict[str, float] | None] | None = None,
     ) -> None:
         """A put (or a delete, with ``entry=None``) made at ``location``."""
-        self._seq += 1
-        version = Version(key, name, entry, now, location, self._seq)
-        if self.model.reads:
-            version.read_base = {
-                loc: self.replica_reads.get((key, loc), 0) for loc in self.locations
-            }
-        versions = self.history.setdefault(key, [])
-        index = len(versions)
-        while index and versions[index - 1].order > version.order:
-            index -= 1  # the clock went back: last write wins by write time
-        versions.insert(index, version)
+        if self._due(now):
+            self.tick(now)
+        seq, arrivals = self.prepare(name, location, now) if prepared is None else prepared
+        version = Version(name, entry, now, location, seq, arrivals=arrivals)
+        state: KeyState | None = self.states.get(key)
+        if state is None:
+            state = self.states[key] = KeyState(key, name, base_version(self.store.entry(key)))
+        if self.reads:
+            version.read_base = dict(state.reads) if state.reads else {}
+        index = state.insert(version)
+        versions = state.versions
         # A write that no location could ever see, because the next one reaches every
         # location no later, need not be kept: many writes to a key within one
         # instant (a loop under a frozen clock) keep one version, not thousands.
-        while index and self._hidden_by(versions[index - 1], version):
+        while index - 1 > state.lo and self._hidden_by(versions[index - 1], version):
             del versions[index - 1]
             index -= 1
-        cache = self.caches.get(location)  # central storage has no read cache
-        if cache is None:
-            pass
-        elif cache_ttl > 0:
-            cache[key] = Cached(version, now + cache_ttl)
-        else:
-            cache.pop(key, None)
-        self.events.append(
-            (key, now, location, "delete" if entry is None else "put", _value(entry), None)
-        )
-        self._sync_truth(key)
-        self.prune(key, now)
-
-    def seed(self, key: bytes, entry: Entry, now: float) -> None:
-        """A god-view write: visible everywhere, list() included, at once."""
-        self._seq += 1
-        name = name_of(key)
-        self.history[key] = [Version(key, name, entry, -math.inf, "", self._seq, seeded=True)]
-        for cache in self.caches.values():
-            cache.pop(key, None)
-        self.events.append((key, now, "*", "seed", entry.value, None))
-
-    def plant(
-        self, key: bytes, name: str, entry: Entry | None, location: str, now: float, seconds: float
-    ) -> None:
-        """Make ``location`` serve ``entry`` (or a miss) for ``key`` for ``seconds``."""
-        self._seq += 1
-        version = None if entry is None else Version(key, name, entry, now, "", self._seq)
-        self.caches[location][key] = Cached(version, now + seconds, planted=True)
-        self.events.append((key, now, location, "plant", _value(entry), None))
-
-    def _sync_truth(self, key: bytes) -> None:
-        newest = self.history[key][-1]
+        state.added(version, self.arrival)
+        newest = versions[-1]
         if newest.entry is None:
             self.store.delete(key)
         else:
             self.store.put(key, newest.entry)
+        caches = self.caches
+        if location in caches.by_location:  # central storage has no read cache
+            if cache_ttl > 0:
+                until = now + cache_ttl
+                caches.put(location, key, Cached(entry, until))
+                if version is newest:
+                    caches.stale.pop((location, key), None)
+                else:
+                    caches.stale[(location, key)] = until
+            else:
+                caches.drop(location, key)
+        for other, cache in caches.by_location.items():
+            if other != location and (copy := cache.get(key)) is not None:
+                caches.stale[(other, key)] = copy.until
+        self.events.append(
+            (key, now, location, "delete" if entry is None else "put", _value(entry), None)
+        )
+        self._prune(state, now)
+        if not self.reads and self.states.get(key) is state:
+            state.due = self._settles_at(newest)
+            state.queued += 1
+            self.queue.append(state)
 
-    # -- list() --------------------------------------------------------------------------
+    def seed(self, key: bytes, entry: Entry, now: float) -> None:
+        """A god-view write (the truth already holds it): visible everywhere, list()
+        included, at once."""
+        self.states.pop(key, None)
+        for location in self.locations:
+            self.caches.drop(location, key)
+        self.events.append((key, now, "*", "seed", entry.value, None))
 
-    def listed_version(self, versions: list[Version], now: float) -> Version | None:
-        """The version ``list()`` reflects for a key: its newest at least list_lag old."""
-        lag = self.list_lag
-        for version in reversed(versions):
-            # The same sum as settled() and settle_time(), so that floating point can
-            # never make them disagree about the moment list() catches up.
-            if version.seeded or version.written_at + lag <= now:
-                return version
-        return None
-
-    def listed(self, versions: list[Version], now: float) -> Entry | None:
-        """The entry ``list()`` shows for a key, if any."""
-        return _live(self.listed_version(versions, now), now)
-
-    def page(
-        self, prefix: bytes, after: bytes | None, limit: int, now: float
-    ) -> tuple[list[tuple[bytes, Entry]], bool]:
-        history = self.history
-        keys = keys_from(history, prefix, after)
-        found: list[tuple[bytes, Entry]] = []
-        settled: list[bytes] = []
-        more = False
-        for key in keys:
-            if not key.startswith(prefix):
-                break
-            versions = history[key]
-            entry = self.listed(versions, now)
-            if entry is None:
-                if self._gone(versions[-1], now):
-                    settled.append(key)
-                continue
-            if len(found) == limit:
-                more = True
-                break
-            found.append((key, entry))
-        for key in settled:
-            del history[key]
-        return found, more
-
-    # -- settling -------------------------------------------------------------------------
-
-    def settled(self, version: Version, now: float) -> bool:
-        """Whether every location, and list(), has reached ``version``."""
-        if version.seeded:
-            return True
-        if now < version.written_at + self.list_lag:
-            return False
-        return all(self.visible(version, loc, now) for loc in self.locations)
-
-    def _gone(self, version: Version, now: float) -> bool:
-        # A deleted or expired key everyone has caught up with needs no history.
-        return _live(version, now) is None and self.settled(version, now)
+    def plant(
+        self, key: bytes, entry: Entry | None, location: str, now: float, seconds: float
+    ) -> None:
+        """Make ``location`` serve ``entry`` (or a miss) for ``key`` for ``seconds``."""
+        until = now + seconds
+        self.caches.put(location, key, Cached(entry, until, planted=True))
+        self.caches.stale[(location, key)] = until
+        self.events.append((key, now, location, "plant", _value(entry), None))
 
     def _hidden_by(self, older: Version, newer: Version) -> bool:
         if older.seeded or older.written_at != newer.written_at:
             return False
-        if self.model.reads:
+        if self.reads:
             # Each is visible at once where it was written: from the same place, with
             # no replica read between them, the newer reaches everywhere no later.
             return older.origin == newer.origin and older.read_base == newer.read_base
         if older.origin == newer.origin and not self.per_write:
             return True  # same instant, same place, same delays
         return all(
-            self.visible_time(newer, location) <= self.visible_time(older, location)
+            self.arrival(newer, location) <= self.arrival(older, location)
             for location in self.locations
         )
 
-    def prune(self, key: bytes, now: float) -> None:
-        """Drop the versions older than the newest that everyone has reached.
+    # -- list() ---------------------------------------------------------------------------
 
-        Versions settle roughly in write order, so the scan stops at the first one
-        still on its way: cheap for every write, at worst keeping a few extra.
-        """
-        versions = self.history.get(key)
-        if not versions:
-            return
-        newest_settled = -1
-        for index, version in enumerate(versions):
-            if not self.settled(version, now):
-                break
-            newest_settled = index
-        if newest_settled > 0:
-            del versions[:newest_settled]
-        if len(versions) == 1 and self._gone(versions[0], now):
-            del self.history[key]
+    def listed(self, key: bytes, now: float) -> Entry | None:
+        """The entry ``list()`` shows for ``key`` now, if any."""
+        state: KeyState | None = self.states.get(key)
+        if state is None:
+            return self.store.peek(key, now)
+        return live(state.listed_version(now, self.list_lag), now)
 
-    def keys_in_play(self) -> Iterator[bytes]:
-        """Every key any location may still see differently from the truth."""
-        seen: set[bytes] = set(self.history.keys())
-        for cache in self.caches.values():
-            seen.update(cache)
-        return iter(sorted(seen))
+    def page(
+        self, prefix: bytes, after: bytes | None, limit: int, now: float
+    ) -> tuple[list[tuple[bytes, Entry]], bool]:
+        """A page of what ``list()`` shows: the truth, except for keys in flight."""
+        if self._due(now):
+            self.tick(now)
+        found: list[tuple[bytes, Entry]] = []
+        for key, state in _merged(self.store, self.states, prefix, after):
+            if state is None:
+                entry = self.store.peek(key, now)
+            else:
+                entry = live(state.listed_version(now, self.list_lag), now)
+            if entry is None:
+                continue
+            if len(found) == limit:
+                return found, True
+            found.append((key, entry))
+        return found, False
+
+    # -- settling -------------------------------------------------------------------------
 
     def settle_time(self, now: float) -> float:
         """The first moment every location and list() agree with the truth."""
-        if self.model.reads:
-            for versions in self.history.values():
-                newest = versions[-1]
-                if not all(self.visible(newest, loc, now) for loc in self.locations):
+        self.tick(now)
+        if self.reads:
+            for state in self.states.values():
+                newest = state.newest
+                if not all(self._visible_by_reads(state, newest, loc) for loc in self.locations):
                     raise RuntimeError(
-                        f"settle(): key {newest.name!r} waits for replica reads "
+                        f"settle(): key {state.name!r} waits for replica reads "
                         "(AfterReads propagation), which no amount of time delivers; "
                         "read it at each location instead"
                     )
         target = now
-        for key, versions in self.history.items():
-            newest = versions[-1]
-            if newest.seeded:
+        for state in self.states.values():
+            newest = state.newest
+            truth = live(newest, now)
+            if not self.reads and live(state.versions[-2], now) is not truth:
+                # Every view that lacks the newest version shows something else: each
+                # waits for it, so the key settles when the newest reaches them all.
+                target = max(target, self._settles_at(newest))
                 continue
-            truth = _live(newest, now)
             # A view that already shows the truth, with nothing else on the way to it,
             # has nothing to wait for: a delete of a key nobody had changes nothing.
-            if not _settled_view(versions, self.listed_version(versions, now), truth, now):
+            if not _settled_view(state, state.listed_version(now, self.list_lag), truth, now):
                 target = max(target, newest.written_at + self.list_lag)
             for location in self.locations:
-                if not _settled_view(versions, self.replica(key, location, now), truth, now):
-                    target = max(target, self.visible_time(newest, location))
-        for cache in self.caches.values():
-            for key, cached in cache.items():
-                if cached.until > now and _entry_of(cached.version) is not _entry_of(
-                    self.newest(key)
-                ):
-                    target = max(target, cached.until)
+                if not _settled_view(state, self.shown(state, location, now), truth, now):
+                    target = max(target, self.arrival(newest, location))
+        for (location, key), until in list(self.caches.stale.items()):
+            if until <= now or not self._disagrees(location, key, now):
+                del self.caches.stale[(location, key)]
+            else:
+                target = max(target, until)
         return target
+
+    def _disagrees(self, location: str, key: bytes, now: float) -> bool:
+        cached = self.caches.by_location[location].get(key)
+        if cached is None or cached.until <= now:
+            return False
+        seen = None if cached.entry is None or cached.entry.expired(now) else cached.entry
+        return seen is not self.store.peek(key, now)
 
     def next_change(self, key: bytes, locations: Sequence[str], now: float) -> float | None:
         """The first moment after ``now`` when a read of ``key`` at one of ``locations``
         may return something else, or ``None`` if nothing will change with time."""
         times: list[float] = []
+        state: KeyState | None = self.states.get(key)
         for location in locations:
-            cached = self.caches[location].get(key)
+            cached = self.caches.by_location[location].get(key)
             if cached is not None and cached.until > now:
                 times.append(cached.until)
-            if not self.model.reads:
+            if state is not None and not self.reads:
                 times.extend(
                     at
-                    for version in self.history.get(key, ())
-                    if (at := self.visible_time(version, location)) > now
+                    for version in state.live_versions
+                    if (at := self.arrival(version, location)) > now
                 )
-            for version in (cached.version if cached else None, self.replica(key, location, now)):
-                expiration = (
-                    None if version is None or version.entry is None else (version.entry.expiration)
-                )
-                if expiration is not None and expiration > now:
-                    times.append(float(expiration))
+            shown = (
+                self.store.entry(key) if state is None else self.shown(state, location, now).entry
+            )
+            for entry in (None if cached is None else cached.entry, shown):
+                if entry is not None and entry.expiration is not None and entry.expiration > now:
+                    times.append(float(entry.expiration))
         return min(times, default=None)
 
+    def keys_in_play(self) -> Iterator[bytes]:
+        """Every key some location may still see differently from the truth."""
+        seen: set[bytes] = set(self.states.keys())
+        seen.update(key for _, key in self.caches.stale)
+        return iter(sorted(seen))
 
-def _settled_view(
-    versions: list[Version], seen: Version | None, truth: Entry | None, now: float
-) -> bool:
+
+def _settled_view(state: KeyState, seen: Version, truth: Entry | None, now: float) -> bool:
     """Whether a view that shows ``seen`` already agrees with the truth for good: it
     shows the newest version, or shows the same and no other version is on its way."""
+    versions = state.versions
     if seen is versions[-1]:
         return True
-    first_pending = 0 if seen is None else versions.index(seen) + 1
-    return first_pending == len(versions) - 1 and _live(seen, now) is truth
+    return seen is versions[-2] and live(seen, now) is truth
 
 
-def _entry_of(version: Version | None) -> Entry | None:
-    return None if version is None else version.entry
+def _merged(
+    store: Store, states: SortedDict, prefix: bytes, after: bytes | None
+) -> Iterator[tuple[bytes, KeyState | None]]:
+    """The keys under ``prefix`` after ``after`` in the truth and in flight, in order,
+    each with its in-flight state (or ``None``)."""
+    stored = store.keys_from(prefix, after)
+    flying = keys_from(states, prefix, after)
+    a = next(stored, None)
+    b = next(flying, None)
+    while True:
+        if a is not None and not a.startswith(prefix):
+            a = None
+        if b is not None and not b.startswith(prefix):
+            b = None
+        if a is None and b is None:
+            return
+        if b is None or (a is not None and a < b):
+            yield a, None  # type: ignore[misc]
+            a = next(stored, None)
+            continue
+        yield b, states[b]
+        if a == b:
+            a = next(stored, None)
+        b = next(flying, None)
 
 
-def _live(version: Version | None, now: float) -> Entry | None:
-    if version is None or version.entry is None or version.entry.expired(now):
-        return None
-    return version.entry
+def _fast_arrival(model: Propagation) -> Callable[[Version, str], float] | None:
+    """Arrival times for the common models, with no memo to fill: a fixed delay, or
+    one per destination."""
+    if type(model) is Fixed:
+        seconds = model.seconds
+
+        def fixed(version: Version, location: str) -> float:
+            if version.seeded or version.origin == location:
+                return -math.inf
+            return version.written_at + seconds
+
+        return fixed
+    if type(model) is PerLocation:
+        delays, default = dict(model.seconds), model.default
+
+        def per_location(version: Version, location: str) -> float:
+            if version.seeded or version.origin == location:
+                return -math.inf
+            delay = delays.get(location, default)
+            if delay is None:  # pragma: no cover - checked when the namespace is made
+                raise ValueError(f"PerLocation has no delay for {location!r} and no default")
+            return version.written_at + delay
+
+        return per_location
+    return None
 
 
 def _value(entry: Entry | None) -> bytes | None:
@@ -404,11 +506,22 @@ class LocationView:
             edge.read_at, location
         )
 
+    def prepare(self, name: str, now: float) -> tuple[int, dict[str, float] | None]:
+        return self.edge.prepare(name, self.location, now)
+
     def probe(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
         return self.edge.probe(key, self.location, now), None
 
-    def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
-        self.edge.write(key, name, entry, self.location, now, cache_ttl)
+    def write(
+        self,
+        key: bytes,
+        name: str,
+        entry: Entry | None,
+        now: float,
+        cache_ttl: int,
+        prepared: tuple[int, dict[str, float] | None] | None = None,
+    ) -> None:
+        self.edge.write(key, name, entry, self.location, now, cache_ttl, prepared)
 
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float
@@ -431,8 +544,19 @@ class CentralView:
         self.read = edge.store.read
         self.probe = edge.store.probe
 
-    def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
-        self.edge.write(key, name, entry, CENTRAL, now, 0)
+    def prepare(self, name: str, now: float) -> tuple[int, dict[str, float] | None]:
+        return self.edge.prepare(name, CENTRAL, now)
+
+    def write(
+        self,
+        key: bytes,
+        name: str,
+        entry: Entry | None,
+        now: float,
+        cache_ttl: int,
+        prepared: tuple[int, dict[str, float] | None] | None = None,
+    ) -> None:
+        self.edge.write(key, name, entry, CENTRAL, now, 0, prepared)
 
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float

@@ -30,16 +30,23 @@ class KVEvent:
 
 
 class Events:
-    """Raw ``(key, time, location, action, value, cache)`` records, the newest 100,000;
-    ``KVEvent`` objects are built only when someone asks for a key's history."""
+    """Raw ``(key, time, location, action, value, cache)`` records, the newest
+    ``limit`` (all of them for ``None``); ``KVEvent`` objects are built only when
+    someone asks for a key's history."""
 
-    __slots__ = ("_records", "append")
+    __slots__ = ("_records", "append", "limit")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = 100_000) -> None:
+        self.limit = limit
         self._records: deque[tuple[bytes, float, str, str, bytes | None, str | None]] = deque(
-            maxlen=100_000
+            maxlen=limit
         )
         self.append = self._records.append
+
+    @property
+    def dropped(self) -> bool:
+        """Whether older events have been dropped to keep within the limit."""
+        return self.limit is not None and len(self._records) == self.limit
 
     def of(self, key: bytes) -> list[KVEvent]:
         """Every event of ``key``, oldest first."""

@@ -11,6 +11,7 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["AfterReads", "Fixed", "PerLocation", "Propagation", "RandomDelay"]
@@ -28,6 +29,12 @@ class Propagation(Protocol):
     def reads(self) -> int: ...
 
     def delay(self, key: str, origin: str, destination: str, write: int) -> float: ...
+
+
+def trusted(model: Propagation) -> bool:
+    """Whether the model is one of pytest-kv's own, whose delays run no user code and
+    can be worked out lazily, under the namespace's lock."""
+    return type(model) in (Fixed, PerLocation, AfterReads, RandomDelay)
 
 
 def per_write(model: Propagation) -> bool:
@@ -68,10 +75,16 @@ class PerLocation:
     per_write: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.seconds, Mapping):
+            raise TypeError(
+                f"PerLocation takes a {{location: seconds}} mapping, got {self.seconds!r}"
+            )
         for location, seconds in self.seconds.items():
             check_seconds(seconds, f"PerLocation[{location!r}]")
         if self.default is not None:
             check_seconds(self.default, "PerLocation(default)")
+        # A copy, so that changing the caller's mapping later cannot change the delays.
+        object.__setattr__(self, "seconds", MappingProxyType(dict(self.seconds)))
 
     def delay(self, key: str, origin: str, destination: str, write: int) -> float:
         seconds = self.seconds.get(destination, self.default)
@@ -119,6 +132,9 @@ class RandomDelay:
     def __post_init__(self) -> None:
         check_seconds(self.low, "RandomDelay(low)")
         check_seconds(self.high, "RandomDelay(high)")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, str)):
+            # Only ints and strs seed the same draws on every run.
+            raise TypeError(f"RandomDelay(seed) must be an int or a str, got {self.seed!r}")
         if self.high < self.low:
             raise ValueError(f"RandomDelay needs low <= high, got {self.low} > {self.high}")
 
@@ -159,6 +175,11 @@ def as_model(value: Any, locations: Sequence[str]) -> Propagation:
     A number is ``Fixed``; a mapping is ``PerLocation`` (``"*"`` names the default);
     a callable ``(key, origin, destination) -> seconds`` is called for each write.
     """
+    if isinstance(value, type):
+        raise TypeError(
+            f"propagation={value.__name__} is a class; pass a model made from it, such as "
+            f"{value.__name__}(...)"
+        )
     if isinstance(value, Propagation):
         model: Propagation = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -47,8 +47,18 @@ class Backend(Protocol):
         """What ``read`` would return, with no side effects."""
         ...
 
+    def prepare(self, name: str, now: float) -> Any:
+        """What a write needs worked out before the lock is taken (or ``None``)."""
+        ...
+
     def write(
-        self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int
+        self,
+        key: bytes,
+        name: str,
+        entry: Entry | None,
+        now: float,
+        cache_ttl: int,
+        prepared: Any = None,
     ) -> None: ...
 
     def page(
@@ -178,18 +188,20 @@ def store_put(
     """Store a put's value: read-only and rate limits, then the value's size, then the
     write, all under the lock, so that a rejected put leaves no trace."""
     entry = Entry(data, expiration, metadata)
+    prepared = backend.prepare(key.name, now)  # user code (a propagation model) runs here
     with backend.lock:
         if faults is not None:
             faults.check_write(PUT, f"put({key.name!r})", key.encoded, now, put=True)
         check_value_size(len(data))
-        backend.write(key.encoded, key.name, entry, now, cache_ttl)
+        backend.write(key.encoded, key.name, entry, now, cache_ttl, prepared)
         if faults is not None:
             faults.wrote(key.encoded, now)
 
 
 def delete(backend: Backend, key: Key, now: float, cache_ttl: int, faults: Faults | None) -> None:
     check_url_key(DELETE, key)
+    prepared = backend.prepare(key.name, now)
     with backend.lock:
         if faults is not None:
             faults.check_write(DELETE, f"delete({key.name!r})", key.encoded, now, put=False)
-        backend.write(key.encoded, key.name, None, now, cache_ttl)
+        backend.write(key.encoded, key.name, None, now, cache_ttl, prepared)

@@ -7,6 +7,8 @@ moving the clock never costs more than reading the clock.
 
 from __future__ import annotations
 
+import heapq
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ class Entry:
 class Store:
     """A namespace's entries, keyed by UTF-8 bytes so ``list`` order is production's."""
 
-    __slots__ = ("_entries", "lock")
+    __slots__ = ("_entries", "_expiring", "_seconds", "lock", "next_expiry")
 
     # Reads here leave nothing behind but the lazy removal of expired entries.
     pure_reads = True
@@ -41,6 +43,24 @@ class Store:
         # namespace can be shared by the threads of a sync app under test.
         self.lock = threading.Lock()
         self._entries: SortedDict = SortedDict()
+        # Keys by the second they expire in, so that expired keys nobody reads again
+        # are dropped as time passes them, at the cost of what is dropped: moving
+        # the clock still costs nothing.
+        self._expiring: dict[int, list[bytes]] = {}
+        self._seconds: list[int] = []  # a heap of the seconds in _expiring
+        self.next_expiry: float = math.inf
+
+    def expire(self, now: float) -> None:
+        """Drop the entries that have expired by ``now`` (call when ``now`` has
+        reached ``next_expiry``)."""
+        entries, expiring, seconds = self._entries, self._expiring, self._seconds
+        while seconds and seconds[0] <= now:
+            second = heapq.heappop(seconds)
+            for key in expiring.pop(second):
+                entry = entries.get(key)
+                if entry is not None and entry.expiration == second:
+                    del entries[key]
+        self.next_expiry = seconds[0] if seconds else math.inf
 
     def peek(self, key: bytes, now: float) -> Entry | None:
         """The live entry, without dropping an expired one (as ``read`` does)."""
@@ -51,6 +71,15 @@ class Store:
 
     def put(self, key: bytes, entry: Entry) -> None:
         self._entries[key] = entry
+        second = entry.expiration
+        if second is not None:
+            bucket = self._expiring.get(second)
+            if bucket is None:
+                bucket = self._expiring[second] = []
+                heapq.heappush(self._seconds, second)
+                if second < self.next_expiry:
+                    self.next_expiry = second
+            bucket.append(key)
 
     def delete(self, key: bytes) -> None:
         self._entries.pop(key, None)
@@ -58,6 +87,8 @@ class Store:
     # The binding's backend interface, for strong consistency: one location, no cache.
 
     def read(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
+        if now >= self.next_expiry:
+            self.expire(now)
         entry: Entry | None = self._entries.get(key)
         if entry is not None and entry.expiration is not None and now >= entry.expiration:
             del self._entries[key]
@@ -67,7 +98,29 @@ class Store:
     def probe(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
         return self.peek(key, now), None
 
-    def write(self, key: bytes, name: str, entry: Entry | None, now: float, cache_ttl: int) -> None:
+    def entry(self, key: bytes) -> Entry | None:
+        """The stored entry, expired or not."""
+        entry: Entry | None = self._entries.get(key)
+        return entry
+
+    def keys_from(self, prefix: bytes, after: bytes | None) -> Iterator[bytes]:
+        return keys_from(self._entries, prefix, after)
+
+    def prepare(self, name: str, now: float) -> None:
+        """Nothing to work out before a write: one location, no propagation."""
+        return
+
+    def write(
+        self,
+        key: bytes,
+        name: str,
+        entry: Entry | None,
+        now: float,
+        cache_ttl: int,
+        prepared: object = None,
+    ) -> None:
+        if now >= self.next_expiry:
+            self.expire(now)
         if entry is None:
             self.delete(key)
         else:
