@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from pytest_kv.errors import shown
 from pytest_kv.kv import godview
 from pytest_kv.kv.bulk import load_bulk_file
 from pytest_kv.kv.calllog import KVCall, matches
@@ -170,6 +171,9 @@ class Instruments:
 
         Example: ``assert len(kv.get_calls(method="put", key="session:*")) == 1``.
         """
+        for what, value in (("method", method), ("key", key), ("location", location)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"get_calls(): {what} must be a str or None, got {shown(value)}")
         return [call for call in self._shared.calls() if matches(call, method, key, location)]
 
     # -- failures on purpose ---------------------------------------------------------
@@ -200,9 +204,11 @@ class Instruments:
         """
         rule = Rule.make(method, key, times, error, status)
         shared = self._shared
-        if shared.faults is None:
-            shared.faults = Faults()
-        shared.faults.add(rule)
+        with shared.store.lock:  # two threads' first rules must not make two Faults
+            if shared.faults is None:
+                shared.faults = Faults()
+            faults = shared.faults
+        faults.add(rule)
 
     @staticmethod
     def invocation(limit: int = 1000) -> Any:

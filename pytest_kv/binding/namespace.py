@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
-from pytest_kv.errors import KVError
+from pytest_kv.errors import KVError, shown
 from pytest_kv.js.jsdict import JsDict
 from pytest_kv.kv.edge import LocationView
 from pytest_kv.kv.faults import Faults
@@ -88,6 +88,9 @@ class KVNamespace(Instruments):
         rate_limits: bool = False,
         id: str | None = None,
     ) -> None:
+        given: object = name  # typed str, but tests pass anything
+        if not isinstance(given, str) or not given:
+            raise TypeError(f"a namespace's name must be a non-empty str, got {shown(given)}")
         settings = _consistency(locations, consistency, propagation, cache_ttl, list_lag)
         shape = PageShape.of(page_size, empty_pages)
         read_only = flag("read_only", read_only)
@@ -217,6 +220,8 @@ class KVNamespace(Instruments):
 
         Example: ``await kv.at("syd").get("flag")``.
         """
+        if not isinstance(location, str):
+            raise TypeError(f"a location is a name (str), got {shown(location)}")
         view = self._views.get(location)
         if view is None:
             shared = self._shared

@@ -16,6 +16,7 @@ from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVError
 from pytest_kv.js.json_stringify import json_stringify
 from pytest_kv.js.text import encode_text
 from pytest_kv.kv import service
+from pytest_kv.kv.calllog import logged_value
 from pytest_kv.kv.faults import RunawayListingError, count_operation
 from pytest_kv.kv.keys import Key
 from pytest_kv.kv.limits import (
@@ -26,9 +27,10 @@ from pytest_kv.kv.limits import (
     check_prefix,
 )
 from pytest_kv.kv.listing import list_page
+from pytest_kv.kv.namespace import TRIAL
 from pytest_kv.kv.store import Entry
 
-from .arguments import PutArgs, parse_delete, parse_get, parse_list, parse_put
+from .arguments import PutArgs, convert_key, parse_delete, parse_get, parse_list, parse_put
 from .results import bulk_result, list_result, read_result
 from .values import encode_value
 
@@ -39,7 +41,34 @@ if TYPE_CHECKING:
 
 
 def _options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    return args[0] if args else (kwargs or None)
+    """The options of a call as the log keeps them: a copy, so that a caller who
+    changes its dict afterwards cannot rewrite what the log says was sent."""
+    options = args[0] if args else (kwargs or None)
+    if isinstance(options, dict):
+        return {
+            name: logged_value(value) if isinstance(value, (dict, list)) else value
+            for name, value in options.items()
+        }
+    return options
+
+
+def _logged_key(method: str, key: object) -> Any:
+    """A failed call's key as the log shows it: converted as the call converts it,
+    where it can be, so ``get_calls(key=...)`` finds it."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, list):
+        return [_one_key(method, item) for item in key]
+    return _one_key(method, key)
+
+
+def _one_key(method: str, key: object) -> Any:
+    if isinstance(key, str) or (not isinstance(key, (bool, int, float)) and key is not None):
+        return key
+    try:
+        return convert_key(method, key).name
+    except Exception:
+        return key
 
 
 def failed(
@@ -69,7 +98,16 @@ def logged(
     shared = ns._shared
     outcome = str(error) if isinstance(error, KVError) else f"{type(error).__name__}: {error}"
     shared.log.append(
-        (shared.now(), ns.location, method, key, _options(args, kwargs), outcome, None, error)
+        (
+            shared.now(),
+            ns.location,
+            method,
+            _logged_key(method, key),
+            _options(args, kwargs),
+            outcome,
+            None,
+            error,
+        )
     )
     return error.with_traceback(_callers_frames(error.__traceback__))
 
@@ -251,20 +289,24 @@ def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
 def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JsDict:
     shared = ns._shared
     now = shared.now()
-    shared.list_calls += 1
-    if shared.list_budget is not None and shared.list_calls > shared.list_budget:
-        raise RunawayListingError(
-            f"list() was called {shared.list_calls} times, more than every page needs: "
-            "the listing loop probably ignores the cursor or never sees list_complete"
-        )
     parsed = parse_list(args, kwargs)
+    shape = shared.shape
+    trial = TRIAL.get()
+    if trial is not None and trial.namespace is shared:
+        trial.calls += 1
+        if trial.calls > trial.budget:
+            raise RunawayListingError(
+                f"list() was called {trial.calls} times, more than every page needs: "
+                "the listing loop probably ignores the cursor or never sees list_complete"
+            )
+        shape = trial.shape
     count_operation()
     if shared.faults is not None:
         shared.faults.check("list", GET, [parsed.prefix or ""])
     limit = check_list_limit(GET, parsed.limit)
     prefix = encode_text(parsed.prefix) if parsed.prefix else b""
     check_prefix(GET, prefix)
-    entries, cursor = list_page(ns._backend, limit, prefix, parsed.cursor, now, shared.shape)
+    entries, cursor = list_page(ns._backend, limit, prefix, parsed.cursor, now, shape)
     result = list_result(entries, cursor)
     shared.log.append((now, ns.location, "list", None, _options(args, kwargs), "ok"))
     return result

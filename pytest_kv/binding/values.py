@@ -13,6 +13,9 @@ from pytest_kv.kv.limits import MAX_VALUE_BYTES, value_too_large
 
 __all__ = ["KVStream"]
 
+DISTURBED_STREAM: Final = (
+    "This ReadableStream is disturbed (has already been read from), and cannot be used as a body."
+)
 TEXT: Final = "text"
 JSON: Final = "json"
 ARRAY_BUFFER: Final = "arrayBuffer"
@@ -34,6 +37,8 @@ def encode_value(value: object) -> bytes | AsyncIterable[Any]:
         raise not_sendable(value)
     if value is None or isinstance(value, (bool, int, float)):
         return to_js_string(value).encode("utf-8")
+    if isinstance(value, KVStream) and value.disturbed:
+        raise KVTypeError(DISTURBED_STREAM)
     if isinstance(value, AsyncIterable):
         return value
     try:
@@ -118,16 +123,23 @@ class KVStream:
         data = b"".join([chunk async for chunk in stream])
     """
 
-    __slots__ = ("_chunk_size", "_data")
+    __slots__ = ("_chunk_size", "_data", "disturbed")
 
     def __init__(self, data: bytes, chunk_size: int = 65536) -> None:
+        if not isinstance(data, bytes):
+            raise TypeError(f"KVStream holds bytes, got {type(data).__name__}")
+        if type(chunk_size) is not int or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
         self._data: bytes | None = data
         self._chunk_size = chunk_size
+        # Read from already: production refuses such a stream as a put() body.
+        self.disturbed = False
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._chunks()
 
     async def _chunks(self) -> AsyncIterator[bytes]:
+        self.disturbed = True
         data, self._data = self._data, None
         if data is None:
             return

@@ -37,8 +37,14 @@ def _number(entry: Mapping[str, Any], field: str, where: str) -> int | None:
     value = entry.get(field)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{where}: {field!r} must be a number of seconds, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not -(2**53) <= value <= 2**53  # also false for NaN and the infinities
+    ):
+        raise ValueError(
+            f"{where}: {field!r} must be a finite number of seconds, got {shown(value)}"
+        )
     return int(value)
 
 
@@ -54,7 +60,7 @@ def parse_bulk_entry(entry: object, where: str) -> BulkEntry:
         )
     key, value = entry.get("key"), entry.get("value")
     if not isinstance(key, str):
-        raise ValueError(f"{where}: 'key' must be a string, got {key!r}")
+        raise ValueError(f"{where}: 'key' must be a string, got {shown(key)}")
     if not isinstance(value, str):
         raise ValueError(f"{where}: 'value' must be a string, got {type(value).__name__}")
     encoded = entry.get("base64", False)
@@ -68,12 +74,16 @@ def parse_bulk_entry(entry: object, where: str) -> BulkEntry:
     else:
         data = value.encode("utf-8", "surrogatepass")
     metadata = entry.get("metadata")
+    try:
+        metadata_json = None if metadata is None else json_stringify(metadata)
+    except KVError as error:  # a BigInt, say: production refuses it the same way
+        raise ValueError(f"{where}: 'metadata' cannot be stored: {error}") from None
     return BulkEntry(
         key,
         data,
         _number(entry, "expiration", where),
         _number(entry, "expiration_ttl", where),
-        None if metadata is None else json_stringify(metadata),
+        metadata_json,
     )
 
 
@@ -103,7 +113,7 @@ def load_bulk_file(path: object) -> list[Mapping[str, Any]]:
     where = os.fspath(path)
     text = read_text(Path(where), "seed file")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as error:
         raise ValueError(f"seed file {where!r} is not JSON: {error}") from None
     except RecursionError:
@@ -116,6 +126,11 @@ def load_bulk_file(path: object) -> list[Mapping[str, Any]]:
     for index, entry in enumerate(data):
         check_limits(parse_bulk_entry(entry, f"{where}: entry {index}"), f"{where}: entry {index}")
     return data
+
+
+def _not_json(name: str) -> Any:
+    # Python's json reads NaN and Infinity; JSON.parse, and so wrangler, does not.
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
 def check_limits(entry: BulkEntry, where: str) -> None:

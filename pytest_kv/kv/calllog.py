@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -49,3 +50,12 @@ def matches(call: KVCall, method: str | None, key: str | None, location: str | N
         return True
     keys = call.key if isinstance(call.key, list) else [call.key]
     return any(isinstance(name, str) and fnmatchcase(name, key) for name in keys)
+
+
+def logged_value(value: object) -> object:
+    """A value for the log to keep: a deep copy of a dict or list where one can be
+    made (the caller may change the original), else the value itself."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # an object that cannot be copied
+        return value

@@ -64,7 +64,8 @@ class Edge:
         self.events = Events() if events is None else events
         # States in the order they were written, to drop each once it has settled.
         self.queue: deque[KeyState] = deque()
-        self._seq = itertools.count(1)
+        self._seq = itertools.count(1)  # writes in the order they are made
+        self._numbers = itertools.count(1)  # write numbers that user models are given
         self.arrival: Callable[[Version, str], float] = _fast_arrival(model) or self._arrival
         self._fixed: float | None = model.seconds if type(model) is Fixed else None
 
@@ -87,19 +88,19 @@ class Edge:
         """A write's number and, for the user's own models, when it reaches each
         location, worked out before the caller takes the lock: user code never runs
         under it, and a model that fails fails before anything is written."""
-        seq = next(self._seq)
         if not self.eager:
-            return seq, None
+            return 0, None
+        number = next(self._numbers)
         arrivals = {}
         for location in self.locations:
             if location != origin:
-                delay = self.model.delay(name, origin, location, seq)
+                delay = self.model.delay(name, origin, location, number)
                 check_seconds(
                     delay,
                     f"propagation model {self.model!r}: delay for {name!r} {origin}->{location}",
                 )
                 arrivals[location] = now + float(delay)
-        return seq, arrivals
+        return number, arrivals
 
     def _settles_at(self, version: Version) -> float:
         """When every location, and list(), has ``version`` (time models)."""
@@ -219,9 +220,7 @@ class Edge:
                 caches.drop(location, key)
         if entry is not None and entry.expiration is not None and now >= entry.expiration:
             entry = None  # expiry beats caching
-        self.events.append(
-            (key, now, location, "read", None if entry is None else entry.value, status)
-        )
+        self.events.add(key, now, location, "read", None if entry is None else entry.value, status)
         return entry, status
 
     def probe(self, key: bytes, location: str, now: float) -> Entry | None:
@@ -247,8 +246,10 @@ class Edge:
         """A put (or a delete, with ``entry=None``) made at ``location``."""
         if self._due(now):
             self.tick(now)
-        seq, arrivals = self.prepare(name, location, now) if prepared is None else prepared
-        version = Version(name, entry, now, location, seq, arrivals=arrivals)
+        arrivals = None if prepared is None else prepared[1]
+        if arrivals is None and self.eager:
+            arrivals = self.prepare(name, location, now)[1]
+        version = Version(name, entry, now, location, next(self._seq), arrivals=arrivals)
         state: KeyState | None = self.states.get(key)
         if state is None:
             state = self.states[key] = KeyState(key, name, base_version(self.store.entry(key)))
@@ -270,20 +271,16 @@ class Edge:
             self.store.put(key, newest.entry)
         caches = self.caches
         if location in caches.by_location:  # central storage has no read cache
-            if cache_ttl > 0:
-                until = now + cache_ttl
-                caches.put(location, key, Cached(entry, until))
-                if version is newest:
-                    caches.stale.pop((location, key), None)
-                else:
-                    caches.stale[(location, key)] = until
+            if cache_ttl > 0:  # the writer's copy is the newest write: not stale
+                caches.put(location, key, Cached(entry, now + cache_ttl))
+                caches.stale.pop((location, key), None)
             else:
                 caches.drop(location, key)
         for other, cache in caches.by_location.items():
             if other != location and (copy := cache.get(key)) is not None:
                 caches.stale[(other, key)] = copy.until
-        self.events.append(
-            (key, now, location, "delete" if entry is None else "put", _value(entry), None)
+        self.events.add(
+            key, now, location, "delete" if entry is None else "put", _value(entry), None
         )
         self._prune(state, now)
         if not self.reads and self.states.get(key) is state:
@@ -297,7 +294,7 @@ class Edge:
         self.states.pop(key, None)
         for location in self.locations:
             self.caches.drop(location, key)
-        self.events.append((key, now, "*", "seed", entry.value, None))
+        self.events.add(key, now, "*", "seed", entry.value, None)
 
     def plant(
         self, key: bytes, entry: Entry | None, location: str, now: float, seconds: float
@@ -306,7 +303,7 @@ class Edge:
         until = now + seconds
         self.caches.put(location, key, Cached(entry, until, planted=True))
         self.caches.stale[(location, key)] = until
-        self.events.append((key, now, location, "plant", _value(entry), None))
+        self.events.add(key, now, location, "plant", _value(entry), None)
 
     def _hidden_by(self, older: Version, newer: Version) -> bool:
         if older.seeded or older.written_at != newer.written_at:

@@ -7,6 +7,7 @@ against what it will really meet.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import copy
 import math
@@ -95,11 +96,15 @@ class Rule:
     def raised(self, op: str) -> BaseException:
         """A fresh exception each time, so a reused instance does not pile up frames."""
         if self.error is None:
-            return http_error(op, self.status, REASONS.get(self.status, "Error"))
-        try:
-            error = copy.copy(self.error)
-        except Exception:  # an exception class that cannot be copied: reuse it
-            error = self.error
+            error: BaseException = http_error(op, self.status, REASONS.get(self.status, "Error"))
+        else:
+            try:
+                error = copy.copy(self.error)
+            except Exception:  # an exception class that cannot be copied: reuse it
+                error = self.error
+        with contextlib.suppress(AttributeError, TypeError):
+            # The test asked for this failure: strict teardown never counts it.
+            error.__pytest_kv_injected__ = True  # type: ignore[attr-defined]
         return error.with_traceback(None)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["KVEvent"]
 
@@ -13,8 +14,9 @@ class KVEvent:
     """One thing that happened to a key at a location: ``ns.history(key)`` lists them.
 
     ``action`` is ``"put"``, ``"delete"``, ``"read"``, ``"seed"`` or ``"plant"``;
-    ``value`` is what was written or read (``None`` for a delete or a miss) and
-    ``cache`` says whether a read was a ``"HIT"`` or a ``"MISS"``.
+    ``value`` is what was written or read (``None`` for a delete or a miss), at most
+    its first 4,096 bytes, and ``size`` its whole length; ``cache`` says whether a
+    read was a ``"HIT"`` or a ``"MISS"``.
 
     Example::
 
@@ -27,21 +29,41 @@ class KVEvent:
     action: str
     value: bytes | None
     cache: str | None = None
+    size: int | None = None
+
+
+# History keeps the start of each value, not the value: a 25 MiB value written and
+# deleted a thousand times must not stay in memory.
+KEPT_BYTES = 4096
 
 
 class Events:
-    """Raw ``(key, time, location, action, value, cache)`` records, the newest
+    """Raw ``(key, time, location, action, value, cache, size)`` records, the newest
     ``limit`` (all of them for ``None``); ``KVEvent`` objects are built only when
     someone asks for a key's history."""
 
-    __slots__ = ("_records", "append", "limit")
+    __slots__ = ("_append", "_records", "limit")
 
     def __init__(self, limit: int | None = 100_000) -> None:
         self.limit = limit
-        self._records: deque[tuple[bytes, float, str, str, bytes | None, str | None]] = deque(
-            maxlen=limit
-        )
-        self.append = self._records.append
+        self._records: deque[tuple[Any, ...]] = deque(maxlen=limit)
+        self._append = self._records.append
+
+    def add(
+        self,
+        key: bytes,
+        time: float,
+        location: str,
+        action: str,
+        value: bytes | None,
+        cache: str | None,
+    ) -> None:
+        if value is None:
+            self._append((key, time, location, action, None, cache, None))
+        elif len(value) <= KEPT_BYTES:
+            self._append((key, time, location, action, value, cache, len(value)))
+        else:
+            self._append((key, time, location, action, value[:KEPT_BYTES], cache, len(value)))
 
     @property
     def dropped(self) -> bool:

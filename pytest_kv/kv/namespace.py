@@ -8,10 +8,11 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, Protocol
 
-from pytest_kv.errors import KVError, KVTypeError
+from pytest_kv.errors import KVError, KVTypeError, shown
 
 from .calllog import KVCall
 from .edge import CentralView, Edge
@@ -43,6 +44,44 @@ def wall_time() -> float:
     return time.time()
 
 
+class Trial:
+    """A listing function on trial (``assert_paginates``): the page shape its calls
+    get, and how many ``list()`` calls it may make before it counts as runaway. It
+    lives in a context variable, so the namespace's other users are not affected."""
+
+    __slots__ = ("budget", "calls", "namespace", "shape")
+
+    def __init__(self, namespace: Namespace, shape: PageShape | None, budget: int) -> None:
+        self.namespace = namespace
+        self.shape = shape
+        self.budget = budget
+        self.calls = 0
+
+
+TRIAL: ContextVar[Trial | None] = ContextVar("pytest_kv_trial", default=None)
+
+
+def _validation_error(error: BaseException | None) -> bool:
+    if not isinstance(error, KVError) or getattr(error, "__pytest_kv_injected__", False):
+        return False
+    status = error.status
+    return isinstance(error, KVTypeError) or (
+        isinstance(status, int) and status in VALIDATION_STATUSES
+    )
+
+
+def _check_reading(now: object) -> None:
+    """A clock's reading must be epoch seconds (checked once, when the namespace is
+    made: a clock that returns a datetime or NaN would fail much later, and far away)."""
+    if isinstance(now, bool) or not isinstance(now, (int, float)) or not now == now:
+        raise TypeError(
+            f"the clock returned {shown(now)}; a clock returns epoch seconds as a number "
+            "(time.time() does)"
+        )
+    if not -1e12 < now < 1e12:
+        raise ValueError(f"the clock returned {now!r}, which is not an instant in epoch seconds")
+
+
 class Namespace:
     """The state of one namespace, shared by every location's view of it."""
 
@@ -52,8 +91,6 @@ class Namespace:
         "edge",
         "faults",
         "id",
-        "list_budget",
-        "list_calls",
         "log",
         "name",
         "now",
@@ -82,9 +119,6 @@ class Namespace:
         self.shape = shape
         self.shapes: list[tuple[object, PageShape | None]] = [(None, shape)]
         self.faults = faults
-        self.list_calls = 0
-        # Set by assert_paginates, to stop a listing loop that never ends.
-        self.list_budget: int | None = None
         # Raw call records; KVCall objects are built only when someone looks.
         self.log: list[tuple[Any, ...]] = []
         self.store = Store()
@@ -104,7 +138,11 @@ class Namespace:
         elif callable(clock):
             self.now = clock
         else:
-            raise TypeError(f"clock must be a callable or have now() and advance(), got {clock!r}")
+            raise TypeError(
+                f"clock must be a callable or have now() and advance(), got {shown(clock)}"
+            )
+        if clock is not None:
+            _check_reading(self.now())
 
     @contextmanager
     def shaped(self, shape: PageShape | None) -> Iterator[PageShape | None]:
@@ -133,9 +171,4 @@ class Namespace:
 
     def swallowable(self) -> list[KVCall]:
         """Failed calls whose error says the request itself was wrong."""
-        return [
-            call
-            for call in self.calls()
-            if isinstance(call.error, KVTypeError)
-            or (isinstance(call.error, KVError) and call.error.status in VALIDATION_STATUSES)
-        ]
+        return [call for call in self.calls() if _validation_error(call.error)]

@@ -7,12 +7,13 @@ there. The writing location always sees its own write at once.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
+
+from pytest_kv.errors import shown
 
 __all__ = ["AfterReads", "Fixed", "PerLocation", "Propagation", "RandomDelay"]
 
@@ -158,15 +159,21 @@ class _Callback:
         return float(seconds)
 
 
+# The longest duration anything waits for: cacheTtl's int32 maximum, about 68 years,
+# which a test clock can still move past.
+MAX_SECONDS = 2_147_483_647
+
+
 def check_seconds(seconds: object, what: str) -> None:
-    """A duration option must be a finite number of seconds, 0 or more."""
+    """A duration option must be a finite number of seconds, from 0 to ``MAX_SECONDS``."""
     if (
         isinstance(seconds, bool)
         or not isinstance(seconds, (int, float))
-        or not math.isfinite(seconds)
-        or seconds < 0
+        or not 0 <= seconds <= MAX_SECONDS  # also false for NaN; no float() of a huge int
     ):
-        raise ValueError(f"{what} must be a number of seconds >= 0, got {seconds!r}")
+        raise ValueError(
+            f"{what} must be a number of seconds from 0 to {MAX_SECONDS:,}, got {shown(seconds)}"
+        )
 
 
 def as_model(value: Any, locations: Sequence[str]) -> Propagation:
@@ -183,6 +190,7 @@ def as_model(value: Any, locations: Sequence[str]) -> Propagation:
     if isinstance(value, Propagation):
         model: Propagation = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        check_seconds(value, "propagation")
         model = Fixed(value)
     elif isinstance(value, Mapping):
         named = {str(k): v for k, v in value.items() if k != "*"}

@@ -3,13 +3,15 @@ consistency, propagation, the default ``cacheTtl`` and the list lag, checked."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pytest_kv.errors import did_you_mean
+from pytest_kv.errors import did_you_mean, shown
 
 from .edge import CENTRAL
+from .limits import MIN_CACHE_TTL
 from .propagation import Propagation, as_model, check_seconds
 
 STRONG: Final = "strong"
@@ -35,10 +37,14 @@ def consistency(
     list_lag: object,
 ) -> Consistency:
     if isinstance(locations, str):
-        locations = (locations,)
+        locations = names_in(locations)  # "lhr, syd", as the ini file spells it
+    if not isinstance(locations, (list, tuple)):
+        # A set would pick the namespace's own location by hash order, differently
+        # on every run.
+        raise TypeError(f"locations must be a list of names, got {shown(locations)}")
     given_names: tuple[object, ...] = tuple(locations)
     if not given_names or any(not isinstance(name, str) or not name for name in given_names):
-        raise ValueError(f"locations must be non-empty names, got {locations!r}")
+        raise ValueError(f"locations must be non-empty names, got {shown(locations)}")
     names = tuple(str(name) for name in given_names)
     if CENTRAL in names:
         raise ValueError(
@@ -61,13 +67,25 @@ def consistency(
                 "namespace has no propagation delay, no read cache and no list lag"
             )
         return Consistency(names, False, None, 0, 0.0)
+    ttl = _seconds("cache_ttl", 60 if cache_ttl is None else cache_ttl, whole=True)
+    if 0 < ttl < MIN_CACHE_TTL:
+        # Every read would use a cacheTtl that production refuses.
+        raise ValueError(
+            f"cache_ttl must be 0 (no caching) or at least {MIN_CACHE_TTL}, as production's "
+            f"cacheTtl must be; got {cache_ttl!r}"
+        )
     return Consistency(
         names,
         True,
         as_model(60 if propagation is None else propagation, names),
-        _seconds("cache_ttl", 60 if cache_ttl is None else cache_ttl, whole=True),
+        ttl,
         _seconds("list_lag", 60 if list_lag is None else list_lag, whole=False),
     )
+
+
+def names_in(text: str) -> tuple[str, ...]:
+    """Names as an ini file or a one-string option lists them: commas or spaces."""
+    return tuple(name for name in re.split(r"[\s,]+", text) if name)
 
 
 def _seconds(name: str, value: object, *, whole: bool) -> Any:

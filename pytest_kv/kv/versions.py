@@ -31,6 +31,8 @@ class Version:
     entry: Entry | None
     written_at: float
     origin: str
+    # The order writes were made in, which decides which one wins (also when a test
+    # moved the clock back between them, or two threads read it out of order).
     seq: int
     # The value every location had before the key went in flight (or a god-view
     # seed): visible everywhere, in list() too, from the start.
@@ -39,10 +41,6 @@ class Version:
     arrivals: dict[str, float] | None = None
     # For read-counting models: each location's replica-read count at write time.
     read_base: dict[str, int] | None = None
-
-    @property
-    def order(self) -> tuple[float, int]:
-        return (self.written_at, self.seq)
 
 
 class View:
@@ -53,17 +51,17 @@ class View:
 
     def __init__(self, shown: Version) -> None:
         self.shown = shown
-        self.pending: list[tuple[float, float, int, Version]] = []
+        self.pending: list[tuple[float, int, Version]] = []
         self.time = -math.inf  # the latest instant it was brought up to
 
     def add(self, version: Version, at: float) -> None:
-        heapq.heappush(self.pending, (at, version.written_at, version.seq, version))
+        heapq.heappush(self.pending, (at, version.seq, version))
 
     def advance(self, now: float) -> Version:
         pending = self.pending
         while pending and pending[0][0] <= now:
-            version = heapq.heappop(pending)[3]
-            if version.order > self.shown.order:
+            version = heapq.heappop(pending)[2]
+            if version.seq > self.shown.seq:
                 self.shown = version
         self.time = now
         return self.shown
@@ -73,7 +71,7 @@ class KeyState:
     """An in-flight key: ``versions`` from ``lo`` on, oldest first; the first of them
     is the version every location had before (or has passed since)."""
 
-    __slots__ = ("due", "key", "lo", "name", "queued", "reads", "versions", "views")
+    __slots__ = ("due", "key", "lo", "monotone", "name", "queued", "reads", "versions", "views")
 
     def __init__(self, key: bytes, name: str, base: Version) -> None:
         self.key = key
@@ -84,6 +82,7 @@ class KeyState:
         self.reads: dict[str, int] | None = None  # replica reads, for AfterReads
         self.queued = 0  # entries for it in the edge's settling queue
         self.due = math.inf  # when its newest version reaches everyone (time models)
+        self.monotone = True  # write times rise with write order (the clock never went back)
 
     @property
     def newest(self) -> Version:
@@ -94,20 +93,24 @@ class KeyState:
         return self.versions[self.lo :]
 
     def insert(self, version: Version) -> int:
-        """Add a write in last-write-wins order (the clock may have gone back)."""
+        """Add the newest write; return its index."""
         versions = self.versions
-        index = len(versions)
-        while index > self.lo + 1 and versions[index - 1].order > version.order:
-            index -= 1
-        versions.insert(index, version)
-        return index
+        if version.written_at < versions[-1].written_at:
+            self.monotone = False
+        versions.append(version)
+        return len(versions) - 1
 
     def listed_version(self, now: float, lag: float) -> Version:
         """The version ``list()`` reflects: the newest at least ``lag`` old. The sum
         is the one ``settle_time`` uses, so floating point cannot split them."""
         versions = self.versions
-        index = bisect_right(versions, now, lo=self.lo + 1, key=lambda v: v.written_at + lag)
-        return versions[index - 1]
+        if self.monotone:
+            index = bisect_right(versions, now, lo=self.lo + 1, key=lambda v: v.written_at + lag)
+            return versions[index - 1]
+        for index in range(len(versions) - 1, self.lo, -1):
+            if versions[index].written_at + lag <= now:
+                return versions[index]
+        return versions[self.lo]
 
     def shown_at(self, location: str, now: float, arrival: Arrival) -> Version:
         """The newest version that has reached ``location`` by ``now``. A key with

@@ -215,10 +215,11 @@ class KVClock:
             assert await kv.get("s:1") is None
     """
 
-    __slots__ = ("_driver",)
+    __slots__ = ("_driver", "_stopped")
 
     def __init__(self, driver: _Driver) -> None:
         self._driver = driver
+        self._stopped = False
 
     @property
     def driver(self) -> str:
@@ -231,6 +232,7 @@ class KVClock:
 
     def advance(self, seconds: float | timedelta) -> float:
         """Move time forward (or back, if negative) and return the new ``now()``."""
+        self._check_running()
         delta = _delta(seconds)
         _checked_epoch(self._driver.now() + delta.total_seconds(), seconds)
         self._driver.shift(delta)
@@ -238,6 +240,7 @@ class KVClock:
 
     def move_to(self, when: Instant) -> float:
         """Jump to an instant (datetime, epoch seconds or ISO 8601; naive means UTC)."""
+        self._check_running()
         self._driver.move_to(to_epoch(when))
         return self._driver.now()
 
@@ -249,7 +252,15 @@ class KVClock:
     def stop(self) -> None:
         global active
         active = None
+        self._stopped = True
         self._driver.stop()
+
+    def _check_running(self) -> None:
+        if self._stopped:
+            raise RuntimeError(
+                "this kv_clock belongs to a test that has ended, and moving it would move "
+                "nothing; use the kv_clock fixture of the test that is running"
+            )
 
     def __repr__(self) -> str:
         return f"<KVClock {_utc(self.now()).isoformat()} driven by {self.driver}>"

@@ -7,8 +7,9 @@ from typing import Any
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.kv.account import Account
 from pytest_kv.kv.namespace import MovableClock, Namespace
+from pytest_kv.kv.settings import EVENTUAL
 
-from .options import check_names, merge, namespace_options
+from .options import OPTIONS, check_names, merge, namespace_options
 
 __all__ = ["KVFactory"]
 
@@ -27,15 +28,21 @@ class KVFactory:
             assert sessions.sync.get("u:1") is None
     """
 
-    __slots__ = ("_clock", "_defaults", "account", "namespaces")
+    __slots__ = ("_clock", "_defaults", "_eventual", "account", "namespaces")
 
     def __init__(
         self,
         defaults: dict[str, Any],
         clock: MovableClock | None = None,
         account: Account | None = None,
+        *,
+        eventual_defaults: dict[str, Any] | None = None,
     ) -> None:
+        __tracebackhide__ = True
+        check_names(defaults, "KVFactory(defaults)")
         self._defaults = defaults
+        # Eventual-only options that apply only to the namespaces that are eventual.
+        self._eventual = dict(eventual_defaults or {})
         self._clock = clock
         self.namespaces: list[KVNamespace] = []
         # Every namespace of the test, by id: the REST API's account.
@@ -47,20 +54,34 @@ class KVFactory:
         id share one namespace in production)."""
         __tracebackhide__ = True
         check_names(options, "kv_factory()")
+        for option in options:
+            if OPTIONS[option].scope != "namespace":
+                raise TypeError(
+                    f"kv_factory(): {option} applies to the whole test, not to one "
+                    f"namespace; set it with @pytest.mark.kv({option}=...) or the ini "
+                    f"option {OPTIONS[option].ini_name}"
+                )
         if id is not None:
             existing = self.account.get(id)
             for namespace in self.namespaces:
                 if namespace._shared is existing:
                     return namespace
-        merged = namespace_options(merge(self._defaults, options))
+        merged = self._options(options)
         namespace = KVNamespace(name, clock=self._clock, id=id, **merged)
         self.account.add(namespace._shared, explicit_id=id is not None)
         self.namespaces.append(namespace)
         return namespace
 
+    def _options(self, options: dict[str, Any]) -> dict[str, Any]:
+        merged = namespace_options(merge(self._defaults, options))
+        if merged.get("consistency") == EVENTUAL:
+            for name, value in self._eventual.items():
+                merged.setdefault(name, value)
+        return merged
+
     def _for_rest(self, title: str, namespace_id: str) -> Namespace:
         """A namespace the REST API creates, with the test's options."""
-        merged = namespace_options(self._defaults)
+        merged = self._options({})
         namespace = KVNamespace(title, clock=self._clock, id=namespace_id, **merged)
         self.namespaces.append(namespace)
         return namespace._shared

@@ -19,9 +19,9 @@ from . import clock, strict
 from .clock import FreezegunDriver, FreezerDriver, KVClock, TimeMachineDriver, to_epoch
 from .factory import KVFactory
 from .hooks import NAMESPACES
-from .options import namespace_options, settings_of, test_options
+from .options import eventual_defaults, namespace_options, settings_of, test_options
 from .seeding import seed_files_of, seed_from
-from .wrangler import project_config
+from .wrangler import binding_names, config_option_problem, find_config, load_config, no_config
 from .wrapped import Wrappers
 
 # Set when settle() or assert_eventually sets kv_clock up mid-test: where it freezes.
@@ -53,8 +53,19 @@ class _TestClock:
         if "kv_clock" not in self._request.fixturenames:
             # Freeze where time is now, not at the whole second: never backwards.
             self._request.node.stash[_FREEZE_AT] = self.now()
-        kv_clock: KVClock = self._request.getfixturevalue("kv_clock")
-        return kv_clock.advance(seconds)
+        try:
+            kv_clock: KVClock = self._request.getfixturevalue("kv_clock")
+        except pytest.FixtureLookupError:
+            raise
+        except Exception as error:  # pytest refuses new fixtures during teardown
+            problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        else:
+            return kv_clock.advance(seconds)
+        raise RuntimeError(
+            "settle() and assert_eventually move time through kv_clock, which pytest "
+            f"cannot set up now ({problem}); request kv_clock in the fixture or test that "
+            "calls them"
+        )
 
 
 @pytest.fixture
@@ -99,8 +110,12 @@ def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
     """
     __tracebackhide__ = True
     options = test_options(request)
+    eventual = eventual_defaults(request)
     try:  # report bad marker or ini values at setup, not at the first kv_factory() call
-        settings_of(namespace_options(options))
+        checked_options = namespace_options(options)
+        if checked_options.get("consistency") == "eventual":
+            checked_options = {**eventual, **checked_options}
+        settings_of(checked_options)
         PageShape.of(options.get("page_size"), options.get("empty_pages", ()))
         checked = flag("strict", options.get("strict", True))
         for name in ("read_only", "rate_limits"):
@@ -112,7 +127,7 @@ def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
     if problem:
         pytest.fail(f"pytest-kv options: {problem}", pytrace=False)
     test_clock = _TestClock(request)
-    factory = KVFactory(options, test_clock)
+    factory = KVFactory(options, test_clock, eventual_defaults=eventual)
     request.node.stash[NAMESPACES] = factory.namespaces
     wrappers = Wrappers()
     if checked:
@@ -130,6 +145,11 @@ def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
 def kv(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVNamespace:
     """A fresh namespace named ``KV``, configured by the ``kv`` marker and ini options."""
     __tracebackhide__ = True
+    if "kv_env" in request.fixturenames:
+        env: KVEnv = request.getfixturevalue("kv_env")
+        shared: KVNamespace | None = env.namespaces.get("KV")
+        if shared is not None:  # one binding named KV: kv is that namespace
+            return shared
     namespace = kv_factory("KV")
     files = seed_files_of(request)
     others = sorted(set(files) - {"KV"})
@@ -151,20 +171,30 @@ def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
     marker's ``bindings=[...]``), plus the config's ``vars``: a Worker's ``env``."""
     __tracebackhide__ = True
     options = test_options(request)
-    variables: dict[str, Any] = {}
-    ids: dict[str, str] = {}
-    bindings = options.get("bindings")
-    if bindings is None:
-        config, problem = project_config(
-            Path(request.config.rootpath),
-            options.get("wrangler_config"),
-            options.get("wrangler_env"),
-        )
-        if config is None:
-            pytest.fail(f"kv_env: {problem}", pytrace=False)
-        bindings, variables, ids = list(config.kv_bindings), config.vars, config.kv_ids
-    elif isinstance(bindings, str):
-        bindings = [bindings]
+    explicit, section = options.get("wrangler_config"), options.get("wrangler_env")
+    problem = config_option_problem(explicit, section)
+    if problem:
+        pytest.fail(f"kv_env: {problem}", pytrace=False)
+    given = options.get("bindings")
+    rootdir = Path(request.config.rootpath)
+    config = None
+    bindings: list[str] = []
+    try:
+        path = find_config(rootdir, explicit)
+        config = None if path is None else load_config(path, section)
+        if given is not None:
+            bindings = binding_names(given)
+        elif config is not None:
+            bindings = list(config.kv_bindings)
+        else:
+            problem = no_config(rootdir)
+    except (TypeError, ValueError) as error:
+        problem = str(error)
+    if problem:
+        pytest.fail(f"kv_env: {problem}", pytrace=False)
+    # With bindings= the config's vars still come from the config, if there is one.
+    variables = {} if config is None else config.vars
+    ids = {} if config is None or given is not None else config.kv_ids
     files = seed_files_of(request)
     unknown = sorted(set(files) - set(bindings))
     if unknown:

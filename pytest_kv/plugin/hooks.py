@@ -11,7 +11,7 @@ import pytest
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.errors import did_you_mean
 
-from .options import INI_DEFAULTS, OPTIONS, ini_keys
+from .options import INI_DEFAULTS, OPTIONS, check_ini_defaults, ini_keys, unknown_names
 from .reports import timeline
 from .strict import TEST_ERROR
 
@@ -42,7 +42,19 @@ def pytest_configure(config: pytest.Config) -> None:
             else:
                 continue
             raise pytest.UsageError(f"ini option {option.ini_name} = {raw!r}: {problem}")
+    problem = check_ini_defaults(defaults)
+    if problem:
+        raise pytest.UsageError(problem)
     config.stash[INI_DEFAULTS] = defaults
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # A misspelled option in a marker of a test that uses no kv fixture would
+    # otherwise never be reported.
+    for marker in item.iter_markers("kv"):
+        problem = unknown_names(marker.kwargs, "@pytest.mark.kv")
+        if problem:
+            pytest.fail(problem, pytrace=False)
 
 
 def _reject_unknown_ini_keys(config: pytest.Config) -> None:

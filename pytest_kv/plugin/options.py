@@ -6,7 +6,6 @@ Options reach fixtures from ini settings (suite-wide defaults, ``kv_<name>``), t
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from pytest_kv.errors import did_you_mean
-from pytest_kv.kv.settings import STRONG, Consistency, consistency, flag
+from pytest_kv.kv.listing import PageShape
+from pytest_kv.kv.settings import EVENTUAL, STRONG, Consistency, consistency, flag, names_in
 
 from .clock import to_epoch
 
@@ -37,7 +37,7 @@ def _instant(text: str) -> float:
 
 
 def _names(text: str) -> tuple[str, ...]:
-    return tuple(name for name in re.split(r"[\s,]+", text) if name)
+    return names_in(text)
 
 
 def _propagation(text: str) -> object:
@@ -207,9 +207,35 @@ def test_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     return options
 
 
+def check_ini_defaults(defaults: Mapping[str, Any]) -> str:
+    """What is wrong with the ini file's namespace options taken together, or ``""``.
+
+    The eventual-only options are checked as an eventual namespace would take them:
+    in the ini file they are defaults for the eventual namespaces of the suite.
+    """
+    ini = {name: value for name, value in defaults.items() if OPTIONS[name].scope == "namespace"}
+    eventual = any(name in ini for name in EVENTUAL_ONLY)
+    try:
+        settings_of({**ini, "consistency": EVENTUAL} if eventual else ini)
+        PageShape.of(ini.get("page_size"), ini.get("empty_pages", ()))
+    except (TypeError, ValueError) as error:
+        names = ", ".join(OPTIONS[name].ini_name for name in ini)
+        return f"ini options ({names}): {error}"
+    return ""
+
+
+def eventual_defaults(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The ini file's eventual-only options (``kv_cache_ttl`` ...): defaults for the
+    test's eventual namespaces, which strong namespaces ignore."""
+    ini = request.config.stash[INI_DEFAULTS]
+    return {name: ini[name] for name in EVENTUAL_ONLY if name in ini}
+
+
 def _merged(request: pytest.FixtureRequest) -> dict[str, Any]:
     __tracebackhide__ = True
-    options = request.config.stash[INI_DEFAULTS]
+    ini = request.config.stash[INI_DEFAULTS]
+    # Eventual-only defaults join later, and only for eventual namespaces.
+    options = {name: value for name, value in ini.items() if name not in EVENTUAL_ONLY}
     markers = list(request.node.iter_markers("kv"))  # the closest first
     for marker in reversed(markers):
         if marker.args:

@@ -11,7 +11,7 @@ from pytest_kv.kv.calllog import KVCall
 
 # Reports show what a call was given, cut short: a 5 MB key is one line of 5 MB.
 SHOWN_CHARACTERS: Final = 80
-__all__ = ["describe_options", "offset", "shown", "timeline"]
+__all__ = ["describe_options", "shown", "timeline"]
 
 
 def describe_options(options: Any) -> str:
@@ -26,11 +26,6 @@ def describe_options(options: Any) -> str:
 
 def _name(name: object) -> str:
     return name if isinstance(name, str) and len(name) <= SHOWN_CHARACTERS else shown(name)
-
-
-def offset(seconds: float) -> str:
-    """A time offset as a user set it: to the millisecond, without float noise."""
-    return f"{round(seconds, 3):g}"
 
 
 def timeline(calls: list[KVCall], name: str, *, last: int = 50) -> str:

@@ -4,20 +4,24 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_kv.errors import shown
 from pytest_kv.kv.bulk import read_text
+from pytest_kv.kv.settings import names_in
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-CONFIG_NAMES: Final = ("wrangler.toml", "wrangler.json", "wrangler.jsonc")
+# In the order wrangler looks for them.
+CONFIG_NAMES: Final = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 
 
 @dataclass(frozen=True)
@@ -33,9 +37,10 @@ class WranglerConfig:
 
 def find_config(rootdir: Path, explicit: str | None) -> Path | None:
     """The config file: ``explicit`` (relative to ``rootdir``) or the first of
-    wrangler.toml, wrangler.json and wrangler.jsonc found in ``rootdir``."""
+    wrangler.json, wrangler.jsonc and wrangler.toml found in ``rootdir``, in
+    wrangler's own order."""
     if explicit:
-        path = Path(explicit)
+        path = Path(os.fspath(explicit))
         path = path if path.is_absolute() else rootdir / path
         if path.is_dir():
             raise ValueError(
@@ -44,7 +49,7 @@ def find_config(rootdir: Path, explicit: str | None) -> Path | None:
             )
         if not path.is_file():
             raise ValueError(f"wrangler config {str(path)!r} (kv_wrangler_config) does not exist")
-        if path.suffix not in _FORMATS:
+        if path.suffix.lower() not in _FORMATS:
             raise ValueError(
                 f"wrangler config {str(path)!r} (kv_wrangler_config): wrangler reads only "
                 ".toml, .json and .jsonc configs"
@@ -86,7 +91,9 @@ def strip_jsonc(text: str) -> str:
             continue
         if text.startswith("/*", index):
             end = text.find("*/", index + 2)
-            end = length if end < 0 else end + 2
+            if end < 0:  # as wrangler's JSONC parser says
+                raise json.JSONDecodeError("Unexpected end of comment", text, index)
+            end += 2
             blank(index, end)
             index = end
             continue
@@ -107,12 +114,13 @@ _FORMATS: Final = {".toml": "TOML", ".json": "JSON", ".jsonc": "JSONC"}
 
 def _parse(path: Path) -> dict[str, Any]:
     text = read_text(path, "wrangler config")
-    kind = _FORMATS.get(path.suffix, "JSON")
+    suffix = path.suffix.lower()
+    kind = _FORMATS.get(suffix, "JSON")
     try:
-        if path.suffix == ".toml":
+        if suffix == ".toml":
             data: Any = tomllib.loads(text)
         else:
-            data = json.loads(strip_jsonc(text) if path.suffix == ".jsonc" else text)
+            data = json.loads(strip_jsonc(text) if suffix == ".jsonc" else text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{str(path)!r} is not valid {kind}: {error}") from None
     except RecursionError:
@@ -183,18 +191,37 @@ def load_config(path: Path, env: str | None) -> WranglerConfig:
     return WranglerConfig(path, tuple(bindings), dict(variables), ids)
 
 
-def project_config(
-    rootdir: Path, explicit: str | None, env: str | None
-) -> tuple[WranglerConfig | None, str]:
-    """The project's wrangler config, or why there is none."""
-    try:
-        path = find_config(rootdir, explicit)
-        if path is None:
-            return None, (
-                f"no wrangler.toml, wrangler.json or wrangler.jsonc in {str(rootdir)!r}; "
-                "name the bindings with @pytest.mark.kv(bindings=[...]) or set "
-                "kv_wrangler_config in the ini file"
-            )
-        return load_config(path, env), ""
-    except ValueError as error:
-        return None, str(error)
+def no_config(rootdir: Path) -> str:
+    """Why kv_env has no bindings: there is no config, and no bindings option."""
+    return (
+        f"no wrangler.json, wrangler.jsonc or wrangler.toml in {str(rootdir)!r}; "
+        "name the bindings with @pytest.mark.kv(bindings=[...]) or set "
+        "kv_wrangler_config in the ini file"
+    )
+
+
+def config_option_problem(explicit: object, section: object) -> str:
+    """What is wrong with the wrangler_config and wrangler_env options, or ``""``."""
+    if explicit is not None and not isinstance(explicit, (str, os.PathLike)):
+        return f"wrangler_config must be a path (str), got {shown(explicit)}"
+    if section is not None and not isinstance(section, str):  # "" means the top level
+        return f"wrangler_env must be the name of an [env.<name>] section, got {shown(section)}"
+    return ""
+
+
+def binding_names(given: object) -> list[str]:
+    """The bindings option: names, as a list or as one "A, B" string (as in the ini
+    file), each a distinct non-empty string."""
+    names = list(names_in(given)) if isinstance(given, str) else given
+    if not isinstance(names, (list, tuple)):
+        raise TypeError(f"bindings must be a list of binding names, got {shown(given)}")
+    odd = [name for name in names if not isinstance(name, str) or not name]
+    if odd:
+        raise TypeError(f"bindings must be non-empty names (str), got {shown(odd[0])}")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"bindings names {', '.join(repeated)} more than once; as in wrangler, each "
+            "binding needs its own name"
+        )
+    return list(names)

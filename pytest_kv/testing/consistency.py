@@ -3,17 +3,19 @@ that they all agree now. Both move time only through the namespace's clock."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from pytest_kv.binding.instruments import god_key
 from pytest_kv.binding.namespace import KVNamespace
-from pytest_kv.errors import shown
+from pytest_kv.errors import KVSyntaxError, shown
+from pytest_kv.js.json_parse import json_parse
 from pytest_kv.js.text import decode_text
 from pytest_kv.kv.edge import Edge
 from pytest_kv.kv.keys import name_of
 from pytest_kv.kv.store import Entry
+
+from .arguments import names_of, namespace_of, seconds_of, seconds_text
 
 __all__ = ["assert_consistent", "assert_eventually"]
 
@@ -34,9 +36,35 @@ def _matches(entry: Entry | None, expected: Any) -> bool:
     if isinstance(expected, str):
         return text == expected
     try:
-        return bool(json.loads(text) == expected)
-    except ValueError:
+        parsed = json_parse(text)  # as get(key, "json") reads it
+    except KVSyntaxError:
         return False
+    return same_json(parsed, expected)
+
+
+def same_json(found: Any, expected: Any) -> bool:
+    """JavaScript's idea of equal JSON values, walked without recursion: ``true`` is
+    not ``1``, ``1`` is ``1.0``, and objects compare by their members."""
+    pending = [(found, expected)]
+    while pending:
+        a, b = pending.pop()
+        if isinstance(a, bool) or isinstance(b, bool):
+            if a is not b:
+                return False
+        elif isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            if a != b:
+                return False
+        elif isinstance(a, dict) and isinstance(b, dict):
+            if a.keys() != b.keys():
+                return False
+            pending.extend((a[name], b[name]) for name in a)
+        elif isinstance(a, list) and isinstance(b, (list, tuple)):
+            if len(a) != len(b):
+                return False
+            pending.extend(zip(a, b, strict=True))
+        elif type(a) is not type(b) or a != b:
+            return False
+    return True
 
 
 def _name(key: bytes) -> str:
@@ -84,9 +112,16 @@ def assert_eventually(
         assert_eventually(kv, "flag", "on", within=60)
     """
     __tracebackhide__ = True
+    ns = namespace_of(ns, "assert_eventually")
+    within = seconds_of(within, "assert_eventually", "within")
     shared = ns._shared
     edge = shared.edge
-    names = tuple(locations) if locations is not None else tuple(shared.settings.locations)
+    if locations is None:
+        names = tuple(shared.settings.locations)
+    else:
+        names = tuple(names_of(locations, "assert_eventually", "locations"))
+        if not names:
+            raise ValueError("assert_eventually: locations must name at least one location")
     for location in names:
         ns.at(location)  # an unknown location fails here, naming the known ones
     encoded = god_key(key)
@@ -144,7 +179,7 @@ def _eventually_report(
 
 def _seconds(offset: float) -> str:
     # To the millisecond: a clock that keeps microseconds shows +60s, not +59.9998s.
-    return f"{round(offset, 3):g}"
+    return seconds_text(offset)
 
 
 def assert_consistent(ns: KVNamespace) -> None:
@@ -157,6 +192,7 @@ def assert_consistent(ns: KVNamespace) -> None:
         assert_consistent(kv)
     """
     __tracebackhide__ = True
+    ns = namespace_of(ns, "assert_consistent")
     shared = ns._shared
     edge = shared.edge
     if edge is None:

@@ -10,17 +10,21 @@ import math
 from typing import Any
 
 from pytest_kv.binding.namespace import KVNamespace
+from pytest_kv.errors import shown
+
+from .arguments import namespace_of, seconds_text, whole_or_none
 
 __all__ = ["assert_expired", "assert_expires", "assert_live", "expiration_of"]
 
 
-def _entry_or_fail(ns: KVNamespace, key: str, helper: str) -> Any:
+def _entry_or_fail(ns: object, key: str, helper: str) -> Any:
     __tracebackhide__ = True
-    entry = ns.peek(key)
+    namespace = namespace_of(ns, helper)
+    entry = namespace.peek(key)
     if entry is None:
         raise AssertionError(
-            f"{helper}: {key!r} is not a live key (never written, deleted or already "
-            f"expired); live keys: {ns.keys()[:10]!r}"
+            f"{helper}: {shown(key)} is not a live key (never written, deleted or already "
+            f"expired); live keys: {shown(namespace.keys()[:10], 300)}"
         )
     return entry
 
@@ -45,8 +49,10 @@ def assert_expires(
     Example: ``assert_expires(kv, "session:1", ttl=3600)``.
     """
     __tracebackhide__ = True
+    at = whole_or_none(at, "assert_expires", "at")
+    ttl = whole_or_none(ttl, "assert_expires", "ttl")
     expiration = _entry_or_fail(ns, key, "assert_expires").expiration
-    now = ns._now()
+    now = namespace_of(ns, "assert_expires")._now()
     if expiration is None:
         raise AssertionError(
             f"assert_expires: {key!r} never expires; was it written without "
@@ -80,15 +86,13 @@ def assert_expired(ns: KVNamespace, key: str) -> None:
     Example: ``kv_clock.advance(3600); assert_expired(kv, "session:1")``.
     """
     __tracebackhide__ = True
-    entry = ns.peek(key)
+    namespace = namespace_of(ns, "assert_expired")
+    entry = namespace.peek(key)
     if entry is not None:
         when = (
             "it never expires"
             if entry.expiration is None
-            else f"it expires at {entry.expiration}, in {_left(entry.expiration, ns._now())} s"
+            else f"it expires at {entry.expiration}, in "
+            f"{seconds_text(entry.expiration - namespace._now())} s"
         )
-        raise AssertionError(f"assert_expired: {key!r} is still live; {when}")
-
-
-def _left(expiration: int, now: float) -> str:
-    return f"{round(expiration - now, 3):g}"
+        raise AssertionError(f"assert_expired: {shown(key)} is still live; {when}")

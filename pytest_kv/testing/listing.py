@@ -12,9 +12,15 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Final
 
 from pytest_kv.binding.namespace import KVNamespace
+from pytest_kv.binding.results import list_result
+from pytest_kv.errors import GET
 from pytest_kv.js.text import encode_text
 from pytest_kv.kv.faults import RunawayListingError
-from pytest_kv.kv.listing import PageShape
+from pytest_kv.kv.limits import check_prefix
+from pytest_kv.kv.listing import PageShape, list_page
+from pytest_kv.kv.namespace import TRIAL, Trial
+
+from .arguments import key_name, limit_of, names_of, namespace_of, prefix_of
 
 __all__ = ["assert_keys", "assert_paginates", "assert_pagination", "list_all"]
 
@@ -22,27 +28,40 @@ _MAX_PAGES: Final = 1_000_000
 
 
 def _walk(ns: KVNamespace, prefix: str | None, limit: int) -> list[dict[str, Any]]:
+    """Every page ``list()`` at ``ns``'s location returns now, following cursors.
+
+    The pages come from the service as the binding's would (lag and page shapes
+    included), but the walk is the test's: no injected failure fires, no invocation
+    counts it, and the call log does not show it.
+    """
+    shared, now = ns._shared, ns._now()
+    encoded = encode_text(prefix) if prefix else b""
+    check_prefix(GET, encoded)
     pages: list[dict[str, Any]] = []
     cursor = None
     for _ in range(_MAX_PAGES):
-        page = ns.sync.list(prefix=prefix, limit=limit, cursor=cursor)
+        entries, cursor = list_page(ns._backend, limit, encoded, cursor, now, shared.shape)
+        page = list_result(entries, cursor)
         pages.append(page)
-        cursor = page.get("cursor")
-        if page["list_complete"] or cursor is None:
-            return pages  # a broken last page is for the caller to report
+        if cursor is None:
+            return pages
     raise AssertionError(f"list() never completed after {_MAX_PAGES} pages")
 
 
 def list_all(ns: KVNamespace, prefix: str | None = None, *, limit: int = 1000) -> list[str]:
     """Every key name ``list()`` returns, following the cursor page by page.
 
-    It lists through the binding, so it sees what ``ns``'s location sees (lag and
-    page shapes included).
+    It sees what ``ns``'s location sees (lag and page shapes included), without the
+    side effects of a call: no injected failure fires, and the call log does not
+    show it. ``ns`` may be a namespace or its ``.sync``.
 
     Example: ``assert list_all(kv, "user:") == ["user:1", "user:2"]``.
     """
     __tracebackhide__ = True
-    return [item["name"] for page in _walk(ns, prefix, limit) for item in page["keys"]]
+    ns = namespace_of(ns, "list_all")
+    prefix = prefix_of(prefix, "list_all")
+    pages = _walk(ns, prefix, limit_of(limit, "list_all"))
+    return [item["name"] for page in pages for item in page["keys"]]
 
 
 def _diff(found: Sequence[str], expected: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -56,8 +75,9 @@ def assert_keys(ns: KVNamespace, expected: Iterable[str], *, prefix: str | None 
     Example: ``assert_keys(kv, ["session:ada"], prefix="session:")``.
     """
     __tracebackhide__ = True
-    expected = list(expected)
-    found = ns.keys(prefix)
+    ns = namespace_of(ns, "assert_keys")
+    expected = names_of(expected, "assert_keys", "expected")
+    found = ns.keys(prefix_of(prefix, "assert_keys"))
     missing, unexpected = _diff(found, expected)
     if missing or unexpected:
         where = f" under prefix {prefix!r}" if prefix else ""
@@ -81,7 +101,21 @@ def assert_pagination(ns: KVNamespace, *, prefix: str | None = None, limit: int 
     Example: ``assert_pagination(kv, prefix="user:", limit=10)``.
     """
     __tracebackhide__ = True
+    ns = namespace_of(ns, "assert_pagination")
+    prefix = prefix_of(prefix, "assert_pagination")
+    limit = limit_of(limit, "assert_pagination")
     pages = _walk(ns, prefix, limit)
+    problems = page_problems(pages, limit, ns.keys(prefix))
+    if problems:
+        raise AssertionError(
+            f"assert_pagination ({len(pages)} pages, prefix={prefix!r}, limit={limit}):\n  "
+            + "\n  ".join(problems)
+        )
+
+
+def page_problems(pages: list[dict[str, Any]], limit: int, live: list[str]) -> list[str]:
+    """Where a walk's pages break production's rules, with ``live`` the keys they
+    should hold together."""
     problems: list[str] = []
     names: list[str] = []
     for number, page in enumerate(pages, 1):
@@ -97,19 +131,15 @@ def assert_pagination(ns: KVNamespace, *, prefix: str | None = None, limit: int 
     encoded = [encode_text(name) for name in names]
     if encoded != sorted(encoded):
         problems.append("the names are not in UTF-8 byte order across pages")
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
     if repeated:
         problems.append(f"names returned more than once: {repeated!r}")
-    missing, unexpected = _diff(names, ns.keys(prefix))
+    missing, unexpected = _diff(names, live)
     if missing:
         problems.append(f"live keys never listed: {missing!r}")
     if unexpected:
         problems.append(f"listed keys that are not live: {unexpected!r}")
-    if problems:
-        raise AssertionError(
-            f"assert_pagination ({len(pages)} pages, prefix={prefix!r}, limit={limit}):\n  "
-            + "\n  ".join(problems)
-        )
+    return problems
 
 
 # The shapes assert_paginates tries: a name, what it makes of n keys, and the bug it
@@ -154,7 +184,7 @@ def _names(returned: object) -> list[str]:
             f"assert_paginates: the listing function must return key names (or key "
             f"dicts with 'name'), got {type(returned).__name__}"
         )
-    return [item["name"] if isinstance(item, dict) else str(item) for item in returned]
+    return [key_name(item, "assert_paginates") for item in returned]
 
 
 def _what_went_wrong(names: list[str], wanted: list[str], hint: str) -> str | None:
@@ -207,8 +237,15 @@ def _stripped_prefix(unexpected: list[str], wanted: list[str]) -> str | None:
     return None
 
 
+def _takes_arguments(fn: Callable[..., Any]) -> bool:
+    try:
+        return bool(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):  # a builtin without a signature: give it ns
+        return True
+
+
 def _run(fn: Callable[..., Any], ns: KVNamespace) -> object:
-    call = fn(ns) if inspect.signature(fn).parameters else fn()
+    call = fn(ns) if _takes_arguments(fn) else fn()
     if not inspect.isawaitable(call):
         return call
     # The fake never awaits anything real, so the coroutine runs to the end at once.
@@ -246,26 +283,29 @@ def assert_paginates(
         assert_paginates(all_users, kv, prefix="user:")
     """
     __tracebackhide__ = True
-    wanted = sorted(ns.keys(prefix) if expected is None else expected)
+    ns = namespace_of(ns, "assert_paginates")
+    if not callable(fn):
+        raise TypeError(f"assert_paginates: the listing function must be callable, got {fn!r}")
+    prefix = prefix_of(prefix, "assert_paginates")
+    if expected is None:
+        wanted = sorted(ns.keys(prefix))
+    else:
+        wanted = sorted(names_of(expected, "assert_paginates", "expected"))
     shared = ns._shared
     failures: list[str] = []
-    saved = (shared.list_budget, shared.list_calls)
-    try:
-        for name, make, hint in _SHAPES:
-            shared.list_calls = 0
-            # Every page a correct loop needs, with room for empty pages and retries.
-            shared.list_budget = 3 * (len(wanted) + 5)
-            with shared.shaped(make(len(wanted))):
-                try:
-                    names = _names(_run(fn, ns))
-                except RunawayListingError as runaway:
-                    failures.append(f"{name}: {runaway}")
-                    continue
-            problem = _what_went_wrong(names, wanted, hint)
-            if problem:
-                failures.append(f"{name}: {problem}")
-    finally:
-        shared.list_budget, shared.list_calls = saved
+    for name, make, hint in _SHAPES:
+        # Every page a correct loop needs, with room for empty pages and retries.
+        token = TRIAL.set(Trial(shared, make(len(wanted)), 3 * (len(wanted) + 5)))
+        try:
+            names = _names(_run(fn, ns))
+        except RunawayListingError as runaway:
+            failures.append(f"{name}: {runaway}")
+            continue
+        finally:
+            TRIAL.reset(token)
+        problem = _what_went_wrong(names, wanted, hint)
+        if problem:
+            failures.append(f"{name}: {problem}")
     if failures:
         raise AssertionError(
             f"assert_paginates: {getattr(fn, '__name__', 'the listing function')} fails "

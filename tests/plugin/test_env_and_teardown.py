@@ -159,7 +159,7 @@ def test_marker_bindings_need_no_config(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest()
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*kv_env: no wrangler.toml, wrangler.json or wrangler.jsonc in*"])
+    result.stdout.fnmatch_lines(["*kv_env: no wrangler.json, wrangler.jsonc or wrangler.toml in*"])
 
 
 @pytest.mark.parametrize(

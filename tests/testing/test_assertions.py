@@ -18,6 +18,7 @@ from pytest_kv import (
     expiration_of,
     list_all,
 )
+from pytest_kv.testing.listing import page_problems
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -128,24 +129,10 @@ def test_assert_pagination_passes_for_production_pages(users: KVNamespace) -> No
         assert_pagination(users, prefix="user:", limit=limit)
 
 
-class BrokenList:
-    """A listing that breaks every rule: too long, unsorted, repeated, no cursor."""
-
-    def __init__(self) -> None:
-        self.sync = self
-
-    def list(self, **options: Any) -> dict[str, Any]:
-        keys = [{"name": "b"}, {"name": "a"}, {"name": "a"}]
-        return {"keys": keys, "list_complete": False}
-
-    def keys(self, prefix: str | None = None) -> list[str]:
-        return ["a", "b", "c"]
-
-
 def test_assert_pagination_catches_a_broken_listing() -> None:
-    with pytest.raises(AssertionError) as info:
-        assert_pagination(BrokenList(), limit=2)  # type: ignore[arg-type]
-    message = str(info.value)
+    # A page that breaks every rule: too long, unsorted, repeated, no cursor.
+    broken = [{"keys": [{"name": "b"}, {"name": "a"}, {"name": "a"}], "list_complete": False}]
+    message = "\n".join(page_problems(broken, 2, ["a", "b", "c"]))
     assert "page 1 has 3 keys, more than limit=2" in message
     assert "page 1: list_complete is False but cursor is missing" in message
     assert "the names are not in UTF-8 byte order across pages" in message
