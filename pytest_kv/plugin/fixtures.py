@@ -113,6 +113,7 @@ def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
             Path(request.config.rootpath),
             options.get("wrangler_config"),
             options.get("wrangler_env"),
+            Path(request.node.path).parent,
         )
         if config is None:
             pytest.fail(f"kv_env: {problem}", pytrace=False)

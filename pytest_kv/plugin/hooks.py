@@ -1,5 +1,6 @@
-"""The plugin's pytest hooks: ini options, the ``kv`` marker, setting ``kv_clock`` up
-first, and the "KV operations" section of a failed test's report."""
+"""The plugin's pytest hooks: ini options, the ``kv`` marker, installing the Workers SDK
+stand-ins, setting ``kv_clock`` up first, and the "KV operations" section of a failed
+test's report."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_kv.binding.namespace import KVNamespace
+from pytest_kv.workers.install import Installation, install
 
 from .options import INI_DEFAULTS, OPTIONS
 from .reports import timeline
@@ -18,11 +20,31 @@ _MARKER_HELP = (
     "the closest marker wins. Options: " + ", ".join(OPTIONS)
 )
 NAMESPACES = pytest.StashKey[list[KVNamespace]]()
+STAND_INS = pytest.StashKey[Installation]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     for option in OPTIONS.values():
         parser.addini(option.ini_name, f"pytest-kv: {option.help}", type="string", default="")
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # The earliest hook that sees the ini file: conftest.py files (loaded right after
+    # this, by pytest's own trylast implementation) and test modules can then
+    # `import workers`. pytest's pythonpath setting is applied before (tryfirst), so a
+    # project's own `workers` module on it is found and left alone.
+    raw = str(early_config.getini(OPTIONS["workers_stand_ins"].ini_name)).strip()
+    try:
+        enabled = OPTIONS["workers_stand_ins"].from_ini(raw) if raw else True
+    except ValueError as error:
+        raise pytest.UsageError(f"ini option kv_workers_stand_ins = {raw!r}: {error}") from None
+    early_config.stash[STAND_INS] = install(enabled)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    installation = config.stash.get(STAND_INS, None)
+    if installation is not None:
+        installation.uninstall()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -140,6 +140,34 @@ OPTIONS: Final[dict[str, Option]] = {
             str.strip,
             scope="plugin",
         ),
+        Option(
+            "workers_stand_ins",
+            "ini only: put pytest-kv's stand-ins for the workers, asgi, js and pyodide "
+            "modules into sys.modules where the real ones cannot work (default: true)",
+            _flag,
+            scope="plugin",
+        ),
+        Option(
+            "workers_sdk",
+            "kv_worker: the SDK the Worker runs with: vendored (workers-runtime-sdk, "
+            "KV bindings wrapped) or frozen (the built-in SDK, raw bindings) "
+            "(default: vendored)",
+            str.strip,
+            scope="plugin",
+        ),
+        Option(
+            "compatibility_date",
+            "kv_worker: the compatibility date, instead of the wrangler config's",
+            str.strip,
+            scope="plugin",
+        ),
+        Option(
+            "compatibility_flags",
+            "kv_worker: the compatibility flags (ini: comma-separated), instead of the "
+            "wrangler config's",
+            _names,
+            scope="plugin",
+        ),
     )
 }
 
