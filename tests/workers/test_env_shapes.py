@@ -141,7 +141,9 @@ def test_the_wrapped_env_has_attributes_only(env: KVEnv) -> None:
     assert wrapped.KV is wrapped.KV  # cached, as in the SDK
     with pytest.raises(TypeError, match="'_EnvWrapper' object is not subscriptable"):
         wrapped["KV"]
-    with pytest.raises(AttributeError, match=r"no binding 'DB'; its bindings: MESSAGE, CONFIG, N, KV"):
+    with pytest.raises(
+        AttributeError, match=r"no binding 'DB'; its bindings: MESSAGE, CONFIG, N, KV"
+    ):
         wrapped.DB  # noqa: B018
     assert EnvWrapper(wrapped) is wrapped
 
