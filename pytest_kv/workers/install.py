@@ -179,7 +179,10 @@ def _imports_on_its_own() -> bool:
     """Whether a ``workers`` module other than the stand-in imports successfully."""
     before = set(sys.modules)
     try:
-        if importlib.util.find_spec("workers") is None:
+        spec = importlib.util.find_spec("workers")
+        # A directory called workers without an __init__.py (a tests/workers folder on
+        # sys.path, say) imports as an empty namespace package: that is no SDK.
+        if spec is None or spec.origin in (None, "namespace"):
             return False
         importlib.import_module("workers")
     except Exception:

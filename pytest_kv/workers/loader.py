@@ -9,9 +9,11 @@ modules import as ``import helpers``. Each isolate imports it afresh; so does ea
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -62,6 +64,36 @@ def _under(module: ModuleType, root: Path) -> bool:
     return True
 
 
+@contextmanager
+def _real_date_classes() -> Iterator[None]:
+    """Import with the real ``datetime`` classes while freezegun has time frozen.
+
+    Libraries that subclass ``date`` at import (pydantic does) fail against
+    freezegun's fakes, and a Worker's main module is imported during the test, under
+    ``kv_clock``. The modules imported here get the fakes afterwards, as freezegun
+    gives modules at its start, and its ``stop()`` undoes that for them too.
+    """
+    api = sys.modules.get("freezegun.api")
+    if api is None or datetime.datetime is not getattr(api, "FakeDatetime", None):
+        yield
+        return
+    fakes = {id(api.real_datetime): api.FakeDatetime, id(api.real_date): api.FakeDate}
+    before = set(sys.modules)
+    datetime.datetime, datetime.date = api.real_datetime, api.real_date  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        datetime.datetime, datetime.date = api.FakeDatetime, api.FakeDate  # type: ignore[misc]
+        for name in set(sys.modules) - before:
+            module = sys.modules.get(name)
+            if module is None or name in ("datetime", "time"):
+                continue
+            for attribute, value in list(vars(module).items()):
+                fake = fakes.get(id(value))
+                if fake is not None:
+                    setattr(module, attribute, fake)
+
+
 def import_main(path: Path, state: context.WorkerState) -> ModuleType:
     """Import ``path`` fresh as its own top-level module; its env is ``state``'s.
 
@@ -80,7 +112,8 @@ def import_main(path: Path, state: context.WorkerState) -> ModuleType:
     before = set(sys.modules)
     context.activate(state)
     try:
-        module = importlib.import_module(name)
+        with _real_date_classes():
+            module = importlib.import_module(name)
     except Exception as error:
         raise WorkerLoadError(
             f"importing the Worker's main module {str(path)!r} failed: "

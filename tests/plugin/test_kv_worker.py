@@ -670,3 +670,49 @@ def test_strict_teardown_sees_errors_the_worker_swallowed(pytester: pytest.Pytes
     result = pytester.runpytest()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*KV.put('s', {expirationTtl=30})*"])
+
+
+def test_a_worker_imported_under_kv_clock_sees_the_frozen_time(pytester: pytest.Pytester) -> None:
+    project(
+        pytester,
+        entry="""
+        import time
+        from datetime import date, datetime, timezone
+
+        from workers import Response, WorkerEntrypoint
+
+        from dates import Day  # subclasses date at import time, as pydantic does
+
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                return Response(f"{time.time()} {datetime.now(timezone.utc).timestamp()} {Day.x}")
+        """,
+    )
+    (pytester.path / "src" / "dates.py").write_text(
+        "from datetime import date\n\nclass Day(date):\n    x = 'day'\n"
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.kv(clock_start="2030-01-01T00:00:00Z")
+        async def test_it(kv_clock, kv_worker):
+            kv_clock.advance(60)
+            text = await (await kv_worker.fetch("/")).text()
+            assert text == f"{kv_clock.now()} {kv_clock.now()} day"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_folder_called_workers_is_not_a_workers_module(pytester: pytest.Pytester) -> None:
+    project(pytester)
+    pytester.makeini(INI + "pythonpath = tests\n")
+    (pytester.path / "tests" / "workers").mkdir(parents=True)  # no __init__.py
+    (pytester.path / "tests" / "workers" / "test_in_folder.py").write_text(
+        "from workers import WorkerEntrypoint\n\n"
+        "async def test_it(kv_worker):\n"
+        "    assert issubclass(kv_worker.entrypoint.cls, WorkerEntrypoint)\n"
+    )
+    pytester.runpytest("tests").assert_outcomes(passed=1)
