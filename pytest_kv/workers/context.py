@@ -19,7 +19,13 @@ from typing import Any, Final
 from .compat import Runtime, runtime_of
 from .jsvalues import JsObject, jsnull
 
-__all__ = ["ExecutionContext", "Invocation", "WaitUntilError", "WorkerState"]
+__all__ = [
+    "ExecutionContext",
+    "Invocation",
+    "NotProvidedError",
+    "WaitUntilError",
+    "WorkerState",
+]
 
 
 class NotProvidedError(NotImplementedError):
@@ -53,6 +59,11 @@ class WaitUntilError(Exception):
 
     Production logs such an error and the client never sees it; a test should, so
     ``kv_worker`` fails the call that scheduled the task, naming it.
+
+    Example::
+
+        with pytest.raises(WaitUntilError, match="Default.log_visit"):
+            await kv_worker.fetch("/")
     """
 
 

@@ -288,7 +288,7 @@ def test_wait_until_tasks_finish_before_fetch_returns(pytester: pytest.Pytester)
     pytester.makepyfile(
         """
         import pytest
-        from pytest_kv.workers.context import WaitUntilError
+        from pytest_kv import WaitUntilError
 
         async def test_done(kv_worker, kv_env):
             assert (await kv_worker.fetch("/page")).ok

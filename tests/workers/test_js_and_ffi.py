@@ -24,7 +24,7 @@ from pyodide.ffi import (
     to_js,
 )
 
-from pytest_kv.workers.context import NotProvidedError
+from pytest_kv import NotProvidedError
 
 
 def test_to_js_makes_a_map_of_a_dict_unless_told_otherwise() -> None:

@@ -1,15 +1,14 @@
-"""A link shortener on Workers KV: a FastAPI API under /api, redirects served directly.
-
-Links expire (``expirationTtl``), list with pagination, and count their visits in a
-``ctx.waitUntil`` task after the redirect has been sent.
-"""
+from workers import WorkerEntrypoint, Response
 
 import hashlib
 from urllib.parse import urlsplit
 
-from workers import Response, WorkerEntrypoint
 from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel
+
+# A link shortener on Workers KV: a FastAPI API under /api, redirects served directly.
+# Links expire (expirationTtl), list page by page, and count their visits in a
+# ctx.waitUntil task, after the redirect has been sent.
 
 app = FastAPI()
 

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import pytest
 
 from pytest_kv import assert_expires, assert_keys, assert_paginates
@@ -35,8 +37,10 @@ async def test_bad_input_changes_nothing(kv_worker, kv_env):
 
 
 async def test_the_listing_reads_every_page(kv_worker, kv_env):
-    kv_env.LINKS.seed({f"link:{n:02}": f"https://example.com/{n}" for n in range(12)},
-                      metadata={"url": "https://example.com/"})
+    kv_env.LINKS.seed(
+        {f"link:{n:02}": f"https://example.com/{n}" for n in range(12)},
+        metadata={"url": "https://example.com/"},
+    )
     # The Worker's own listing function, under every page shape production may use.
     assert_paginates(kv_worker.module.list_links, kv_env.LINKS, prefix="link:")
     with kv_env.LINKS.page_shape(page_size=5, empty_pages=["start", "middle"]):
@@ -46,8 +50,8 @@ async def test_the_listing_reads_every_page(kv_worker, kv_env):
 
 @pytest.mark.kv(consistency="eventual", locations=["lhr", "syd"])
 async def test_a_new_link_reaches_sydney_later(kv_worker, kv_env):
-    code = await shorten(kv_worker, "https://example.com/launch")   # created in London
+    code = await shorten(kv_worker, "https://example.com/launch")  # created in London
     sydney = kv_worker.at("syd")
-    assert (await sydney.fetch(f"/r/{code}")).status == 404           # not there yet
-    kv_env.LINKS.settle()                                             # propagation and caches
+    assert (await sydney.fetch(f"/r/{code}")).status == 404  # not there yet
+    kv_env.LINKS.settle()  # propagation and caches
     assert (await sydney.fetch(f"/r/{code}")).status == 302
