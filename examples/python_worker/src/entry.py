@@ -51,7 +51,7 @@ class Default(WorkerEntrypoint):
         path = urlsplit(request.url).path
         if path.startswith("/r/"):
             return await self.follow(path.removeprefix("/r/"))
-        import asgi
+        from workers import asgi
 
         return await asgi.fetch(app, request.js_object, self.env)
 
