@@ -21,8 +21,9 @@ from pytest_kv.js.jsdict import JsDict
 
 from .compat import Runtime
 from .context import current_env, current_runtime
+from .jsconvert import as_js_value
 from .jsproxy import RawKVNamespace, check_no_map, from_js
-from .jsvalues import JsArray, JsObject, JsProxy, as_js_value, jsnull
+from .jsvalues import JsArray, JsObject, JsProxy, jsnull
 
 __all__ = [
     "LIVE_ENV",

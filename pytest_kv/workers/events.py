@@ -10,7 +10,8 @@ from typing import Any
 
 from pytest_kv.js.jsdict import JsDict
 
-from .jsvalues import JsProxy, as_js_value
+from .jsconvert import as_js_value
+from .jsvalues import JsProxy
 
 __all__ = ["MessageBatch", "QueueResult", "ScheduledController", "ScheduledEvent"]
 

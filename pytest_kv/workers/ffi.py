@@ -11,21 +11,17 @@ from typing import Any, Final
 
 from .body import BodyUsedError
 from .fetch import AbortError, fetch
+from .jsconvert import JsDoubleProxy, create_once_callable, create_proxy, destroy_proxies, to_js
 from .jsvalues import (
     JsArray,
     JsBuffer,
-    JsDoubleProxy,
     JsException,
     JsMap,
     JsNull,
     JsObject,
     JsProxy,
     JsSet,
-    create_once_callable,
-    create_proxy,
-    destroy_proxies,
     jsnull,
-    to_js,
 )
 from .response import HttpStatusError, Response
 

@@ -21,17 +21,8 @@ from pytest_kv.js.json_stringify import json_stringify
 from .context import js_null
 from .fetch import js_fetch
 from .headers import JsHeaders
-from .jsvalues import (
-    JsArray,
-    JsBuffer,
-    JsException,
-    JsMap,
-    JsObject,
-    JsProxy,
-    from_entries,
-    parse_json,
-    to_python,
-)
+from .jsconvert import from_entries, parse_json, to_python
+from .jsvalues import JsArray, JsBuffer, JsException, JsMap, JsObject, JsProxy
 from .request import JsRequest, normalise_url
 from .response import JsResponse, js_json_response, js_redirect
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from pytest_kv.errors import PUT_VALUE_TYPE, KVTypeError
 
 from .body import stream_source
-from .jsvalues import JsMap, JsProxy, as_js_value, jsnull, to_python
+from .jsconvert import as_js_value, to_python
+from .jsvalues import JsMap, JsProxy, jsnull
 
 if TYPE_CHECKING:
     from pytest_kv.binding.namespace import KVNamespace

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 from .body import Body
 from .context import current_runtime
 from .headers import HTTPMessageMapping, JsHeaders, http_message, to_js_headers
-from .jsvalues import JsBuffer, JsException, JsObject, JsProxy, jsnull, parse_json
+from .jsconvert import parse_json
+from .jsvalues import JsBuffer, JsException, JsObject, JsProxy, jsnull
 
 if sys.version_info >= (3, 11):
     from http import HTTPMethod

@@ -25,7 +25,8 @@ from .context import (
     not_provided,
 )
 from .fetch import fetch
-from .jsvalues import JsArray, JsObject, JsProxy, jsnull, to_js
+from .jsconvert import from_entries, to_js
+from .jsvalues import JsArray, JsObject, JsProxy, jsnull
 from .request import JsRequest, Request
 from .response import Response
 
@@ -163,8 +164,6 @@ def python_to_rpc(value: Any) -> Any:
     js_object = getattr(value, "js_object", None)
     if js_object is not None:
         return js_object
-    from .jsvalues import from_entries
-
     return to_js(value, dict_converter=from_entries)
 
 
