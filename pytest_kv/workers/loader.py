@@ -29,6 +29,8 @@ LEGACY_HANDLERS: Final = ("on_fetch", "on_scheduled", "on_queue")
 
 # The modules each Worker root loaded last time, dropped before the next import.
 _LOADED: dict[Path, set[str]] = {}
+# The Worker roots that import_main put on sys.path (and forget takes off again).
+_ON_PATH: set[Path] = set()
 
 
 class WorkerLoadError(Exception):
@@ -97,17 +99,17 @@ def _real_date_classes() -> Iterator[None]:
 def import_main(path: Path, state: context.WorkerState) -> ModuleType:
     """Import ``path`` fresh as its own top-level module; its env is ``state``'s.
 
-    The file's directory stays first on ``sys.path`` (for imports made later, inside
-    handlers) until ``forget`` removes it.
+    The file's directory goes first on ``sys.path`` unless it is there already, and
+    stays (for imports made later, inside handlers) until ``forget`` removes it.
     """
     __tracebackhide__ = True
     root = path.parent
     name = path.stem
     for stale in _LOADED.pop(root, set()) | {name}:
         sys.modules.pop(stale, None)
-    if str(root) in sys.path:
-        sys.path.remove(str(root))
-    sys.path.insert(0, str(root))
+    if str(root) not in sys.path:  # a project's own pythonpath entry stays as it is
+        sys.path.insert(0, str(root))
+        _ON_PATH.add(root)
     importlib.invalidate_caches()
     before = set(sys.modules)
     context.activate(state)
@@ -139,8 +141,10 @@ def forget(path: Path) -> None:
     root = path.parent
     for stale in _LOADED.pop(root, set()) | {path.stem}:
         sys.modules.pop(stale, None)
-    if str(root) in sys.path:
-        sys.path.remove(str(root))
+    if root in _ON_PATH:
+        _ON_PATH.discard(root)
+        if str(root) in sys.path:
+            sys.path.remove(str(root))
 
 
 @dataclass

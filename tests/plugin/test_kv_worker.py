@@ -449,9 +449,16 @@ def test_a_conftest_can_import_the_worker(pytester: pytest.Pytester) -> None:
         async def test_it(kv_worker):
             assert kv_worker.entrypoint.cls is not Default   # imported afresh for the test
             assert (await kv_worker.fetch("/")).ok
+
+        def test_the_projects_pythonpath_is_left_alone():
+            import sys
+            import entry
+
+            assert any(path.endswith("src") for path in sys.path)
+            assert entry.Default
         """
     )
-    pytester.runpytest().assert_outcomes(passed=1)
+    pytester.runpytest().assert_outcomes(passed=2)
 
 
 def test_module_level_env_outside_kv_worker_is_the_tests_kv_env(pytester: pytest.Pytester) -> None:
@@ -697,7 +704,7 @@ def test_a_worker_imported_under_kv_clock_sees_the_frozen_time(pytester: pytest.
         """
         import pytest
 
-        @pytest.mark.kv(clock_start="2030-01-01T00:00:00Z")
+        @pytest.mark.kv(clock_start="2030-01-01T00:00:00+00:00")
         async def test_it(kv_clock, kv_worker):
             kv_clock.advance(60)
             text = await (await kv_worker.fetch("/")).text()
