@@ -132,3 +132,26 @@ def test_headers_with_and_without_preserve_commas() -> None:
     assert kept.items() == [("Set-Cookie", "x=1"), ("Set-Cookie", "y=2"), ("b", "1, 2")]
     assert kept.get_all("b") == ["1, 2"]
     assert plain == {"b": "1, 2", "set-cookie": "y=2"}  # Mapping equality, as in the SDK
+
+
+def test_the_frozen_sdks_module_env_is_the_raw_javascript_env(ns: KVNamespace) -> None:
+    from pytest_kv.workers import context
+    from pytest_kv.workers.jsproxy import RawKVNamespace
+
+    frozen = runtime_of("2025-11-02", sdk="frozen")
+    context.activate(WorkerState(frozen, KVEnv({"KV": ns}, {"A": "b"})))
+    try:
+        env = workers.env
+        assert isinstance(env.KV, RawKVNamespace)
+        assert env.A == "b"
+        with pytest.raises(TypeError, match="not subscriptable"):
+            env["KV"]
+    finally:
+        context.activate(None)
+
+
+@pytest.mark.asyncio
+async def test_a_kv_stream_is_a_response_body(ns: KVNamespace) -> None:
+    await ns.put("file", b"\x00streamed")
+    response = Response(await ns.get("file", "stream"), headers={"content-type": "a/b"})
+    assert await response.bytes() == b"\x00streamed"
