@@ -28,17 +28,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(option.ini_name, f"pytest-kv: {option.help}", type="string", default="")
 
 
+def _install_stand_ins(config: pytest.Config) -> None:
+    raw = str(config.getini(OPTIONS["workers_stand_ins"].ini_name)).strip()
+    try:
+        enabled = OPTIONS["workers_stand_ins"].from_ini(raw) if raw else True
+    except ValueError as error:
+        raise pytest.UsageError(f"ini option kv_workers_stand_ins = {raw!r}: {error}") from None
+    config.stash[STAND_INS] = install(enabled)
+
+
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # The earliest hook that sees the ini file: conftest.py files (loaded right after
     # this, by pytest's own trylast implementation) and test modules can then
     # `import workers`. pytest's pythonpath setting is applied before (tryfirst), so a
     # project's own `workers` module on it is found and left alone.
-    raw = str(early_config.getini(OPTIONS["workers_stand_ins"].ini_name)).strip()
-    try:
-        enabled = OPTIONS["workers_stand_ins"].from_ini(raw) if raw else True
-    except ValueError as error:
-        raise pytest.UsageError(f"ini option kv_workers_stand_ins = {raw!r}: {error}") from None
-    early_config.stash[STAND_INS] = install(enabled)
+    _install_stand_ins(early_config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -49,6 +53,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
+    if STAND_INS not in config.stash:  # loaded too late for the hook above (pytest_plugins)
+        _install_stand_ins(config)
     # Read the ini defaults once, so a bad value stops the run before any test.
     defaults: dict[str, Any] = {}
     for name, option in OPTIONS.items():

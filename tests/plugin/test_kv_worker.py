@@ -724,3 +724,18 @@ def test_a_folder_called_workers_is_not_a_workers_module(pytester: pytest.Pytest
         "    assert issubclass(kv_worker.entrypoint.cls, WorkerEntrypoint)\n"
     )
     pytester.runpytest("tests").assert_outcomes(passed=1)
+
+
+def test_stand_ins_when_the_plugin_comes_from_pytest_plugins(pytester: pytest.Pytester) -> None:
+    project(pytester)
+    pytester.makeconftest('pytest_plugins = ["pytest_kv.plugin"]\n')
+    pytester.makepyfile(
+        """
+        import workers
+
+        async def test_it(kv_worker):
+            assert workers.WorkerEntrypoint
+            assert (await kv_worker.fetch("/")).ok
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:kv").assert_outcomes(passed=1)
