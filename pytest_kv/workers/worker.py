@@ -14,6 +14,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from pytest_kv.binding.env import KVEnv
+
 from .bindings import positional_env, raw_env
 from .compat import Runtime
 from .context import ExecutionContext, Invocation, WorkerState, enter, leave
@@ -93,9 +95,14 @@ class KVWorker:
         self.sync = SyncKVWorker(self)
 
     def _merged_env(self) -> Any:
+        base = self._base_env
         if not self._bindings:
-            return self._base_env
-        return {**_bindings_of(self._base_env), **self._bindings}
+            return base
+        if isinstance(base, KVEnv):  # keep the test side's attribute access and .at()
+            namespaces = {k: v for k, v in base.namespaces.items() if k not in self._bindings}
+            others = {k: v for k, v in base.items() if k not in base.namespaces}
+            return KVEnv(namespaces, {**others, **self._bindings})
+        return {**_bindings_of(base), **self._bindings}
 
     @property
     def env(self) -> Any:

@@ -368,6 +368,8 @@ def test_bind_adds_secrets_and_fakes(pytester: pytest.Pytester) -> None:
                 await kv_worker.fetch("/")
             worker = kv_worker.bind(API_TOKEN="t0ken")
             assert await (await worker.fetch("/")).text() == "t0ken hello"
+            assert worker.env.API_TOKEN == "t0ken" and worker.env.KV is kv_worker.env.KV
+            assert await (await worker.bind(GREETING="hi").fetch("/")).text() == "t0ken hi"
         """
     )
     pytester.runpytest().assert_outcomes(passed=1)
