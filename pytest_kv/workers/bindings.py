@@ -128,6 +128,7 @@ class LiveEnv:
     __slots__ = ()
 
     def resolve(self) -> Any:
+        """The env to use now."""
         return current_env()
 
     def __repr__(self) -> str:

@@ -94,10 +94,12 @@ class Body:
 
     @property
     def is_null(self) -> bool:
+        """Whether there is no body at all (JavaScript ``null``)."""
         return self._data is None and self._stream is None
 
     @property
     def is_empty(self) -> bool:
+        """Whether the body is null or zero bytes."""
         return self._stream is None and not self._data
 
     def stream(self) -> ReadableStream | None:
@@ -105,6 +107,7 @@ class Body:
         return None if self.is_null else ReadableStream(self)
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        """The body's chunks; reading them uses the body up."""
         self._take()
         if self._data:
             yield self._data

@@ -168,6 +168,7 @@ def enter(invocation: Invocation) -> Any:
 
 
 def leave(token: Any) -> None:
+    """End the invocation that ``enter`` started."""
     _INVOCATION.reset(token)
 
 
@@ -184,6 +185,7 @@ def set_test_env(provider: Callable[[], Any] | None) -> None:
 
 
 def current_state() -> WorkerState | None:
+    """The Worker of the invocation in progress, else the one last active."""
     invocation = _INVOCATION.get()
     return invocation.state if invocation is not None else _active
 

@@ -157,6 +157,7 @@ class Entrypoint:
 
     @property
     def name(self) -> str:
+        """The class name, or the module's for module-level handlers."""
         return self.cls.__name__ if self.cls is not None else self.path.stem
 
 
