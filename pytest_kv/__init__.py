@@ -25,6 +25,8 @@ from .plugin.factory import KVFactory
 from .testing.consistency import assert_consistent, assert_eventually
 from .testing.expiry import assert_expired, assert_expires, assert_live, expiration_of
 from .testing.listing import assert_keys, assert_paginates, assert_pagination, list_all
+from .workers.context import NotProvidedError, WaitUntilError
+from .workers.worker import KVWorker
 
 __all__ = [
     "AfterReads",
@@ -41,11 +43,14 @@ __all__ = [
     "KVStream",
     "KVSyntaxError",
     "KVTypeError",
+    "KVWorker",
+    "NotProvidedError",
     "PageShape",
     "PerLocation",
     "Propagation",
     "RandomDelay",
     "SyncKVNamespace",
+    "WaitUntilError",
     "assert_consistent",
     "assert_eventually",
     "assert_expired",

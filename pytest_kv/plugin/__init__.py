@@ -12,18 +12,25 @@ from .hooks import (
     pytest_addoption,
     pytest_collection_modifyitems,
     pytest_configure,
+    pytest_load_initial_conftests,
     pytest_runtest_makereport,
     pytest_runtest_setup,
+    pytest_unconfigure,
 )
+from .worker import _kv_workers_env, kv_worker
 
 __all__ = [
+    "_kv_workers_env",
     "kv",
     "kv_clock",
     "kv_env",
     "kv_factory",
+    "kv_worker",
     "pytest_addoption",
     "pytest_collection_modifyitems",
     "pytest_configure",
+    "pytest_load_initial_conftests",
     "pytest_runtest_makereport",
     "pytest_runtest_setup",
+    "pytest_unconfigure",
 ]

@@ -180,7 +180,7 @@ def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
     config = None
     bindings: list[str] = []
     try:
-        path = find_config(rootdir, explicit)
+        path = find_config(rootdir, explicit, Path(request.node.path).parent)
         config = None if path is None else load_config(path, section)
         if given is not None:
             bindings = binding_names(given)

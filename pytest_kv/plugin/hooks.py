@@ -1,5 +1,6 @@
-"""The plugin's pytest hooks: ini options, the ``kv`` marker, setting ``kv_clock`` up
-first, and the "KV operations" section of a failed test's report."""
+"""The plugin's pytest hooks: ini options, the ``kv`` marker, installing the Workers SDK
+stand-ins, setting ``kv_clock`` up first, and the "KV operations" section of a failed
+test's report."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.errors import did_you_mean
+from pytest_kv.workers.install import Installation, install
 
 from .options import INI_DEFAULTS, OPTIONS, check_ini_defaults, ini_keys, unknown_names
 from .reports import timeline
@@ -20,6 +22,7 @@ _MARKER_HELP = (
     "the closest marker wins. Options: " + ", ".join(OPTIONS)
 )
 NAMESPACES = pytest.StashKey[list[KVNamespace]]()
+STAND_INS = pytest.StashKey[Installation]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,9 +30,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(option.ini_name, f"pytest-kv: {option.help}", type="string", default="")
 
 
+def _install_stand_ins(config: pytest.Config) -> None:
+    raw = str(config.getini(OPTIONS["workers_stand_ins"].ini_name)).strip()
+    try:
+        enabled = OPTIONS["workers_stand_ins"].from_ini(raw) if raw else True
+    except ValueError as error:
+        raise pytest.UsageError(f"ini option kv_workers_stand_ins = {raw!r}: {error}") from None
+    config.stash[STAND_INS] = install(enabled)
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # The earliest hook that sees the ini file: conftest.py files (loaded right after
+    # this, by pytest's own trylast implementation) and test modules can then
+    # `import workers`. pytest's pythonpath setting is applied before (tryfirst), so a
+    # project's own `workers` module on it is found and left alone.
+    _install_stand_ins(early_config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    installation = config.stash.get(STAND_INS, None)
+    if installation is not None:
+        installation.uninstall()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
     _reject_unknown_ini_keys(config)
+    if STAND_INS not in config.stash:  # loaded too late for the hook above (pytest_plugins)
+        _install_stand_ins(config)
     # Read the ini defaults once, so a bad value stops the run before any test.
     defaults: dict[str, Any] = {}
     for name, option in OPTIONS.items():

@@ -52,7 +52,10 @@ def _propagation(text: str) -> object:
 
 
 def _flag(text: str) -> bool:
-    return flag("the value", text)
+    try:
+        return flag("value", text)
+    except ValueError:
+        raise ValueError(f"expected true or false, got {text!r}") from None
 
 
 def _not_in_ini(text: str) -> object:
@@ -140,6 +143,34 @@ OPTIONS: Final[dict[str, Option]] = {
             "wrangler_env",
             "kv_env: the [env.<name>] section of the wrangler config to read",
             str.strip,
+            scope="plugin",
+        ),
+        Option(
+            "workers_stand_ins",
+            "ini only: put pytest-kv's stand-ins for the workers, asgi, js and pyodide "
+            "modules into sys.modules where the real ones cannot work (default: true)",
+            _flag,
+            scope="plugin",
+        ),
+        Option(
+            "workers_sdk",
+            "kv_worker: the SDK the Worker runs with: vendored (workers-runtime-sdk, "
+            "KV bindings wrapped) or frozen (the built-in SDK, raw bindings) "
+            "(default: vendored)",
+            str.strip,
+            scope="plugin",
+        ),
+        Option(
+            "compatibility_date",
+            "kv_worker: the compatibility date, instead of the wrangler config's",
+            str.strip,
+            scope="plugin",
+        ),
+        Option(
+            "compatibility_flags",
+            "kv_worker: the compatibility flags (ini: comma-separated), instead of the "
+            "wrangler config's",
+            _names,
             scope="plugin",
         ),
     )

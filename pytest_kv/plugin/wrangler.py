@@ -1,8 +1,10 @@
 """The project's wrangler config (``wrangler.toml``, ``wrangler.json``,
-``wrangler.jsonc``): its KV bindings and vars."""
+``wrangler.jsonc``): its KV bindings and vars, and for ``kv_worker`` its ``main``
+module and compatibility settings."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import sys
@@ -33,12 +35,16 @@ class WranglerConfig:
     vars: dict[str, Any] = field(default_factory=dict)
     # Each binding's namespace id, where the config gives one.
     kv_ids: dict[str, str] = field(default_factory=dict)
+    main: str | None = None
+    compatibility_date: str | None = None
+    compatibility_flags: tuple[str, ...] = ()
 
 
-def find_config(rootdir: Path, explicit: str | None) -> Path | None:
+def find_config(rootdir: Path, explicit: str | None, start: Path | None = None) -> Path | None:
     """The config file: ``explicit`` (relative to ``rootdir``) or the first of
-    wrangler.json, wrangler.jsonc and wrangler.toml found in ``rootdir``, in
-    wrangler's own order."""
+    wrangler.json, wrangler.jsonc and wrangler.toml (wrangler's own order) found in
+    ``rootdir``, or, with ``start`` (a test's directory), the nearest one from
+    ``start`` up to ``rootdir``."""
     if explicit:
         path = Path(os.fspath(explicit))
         path = path if path.is_absolute() else rootdir / path
@@ -55,10 +61,22 @@ def find_config(rootdir: Path, explicit: str | None) -> Path | None:
                 ".toml, .json and .jsonc configs"
             )
         return path
-    for name in CONFIG_NAMES:
-        if (rootdir / name).is_file():
-            return rootdir / name
+    for directory in _up_to(rootdir, start):
+        for name in CONFIG_NAMES:
+            if (directory / name).is_file():
+                return directory / name
     return None
+
+
+def _up_to(rootdir: Path, start: Path | None) -> list[Path]:
+    """``start`` and its parents up to ``rootdir``; just ``rootdir`` when ``start`` is
+    not inside it. A monorepo's Worker keeps its config next to its own tests."""
+    if start is None or not start.is_relative_to(rootdir):
+        return [rootdir]
+    directories = [start]
+    while directories[-1] != rootdir:
+        directories.append(directories[-1].parent)
+    return directories
 
 
 def strip_jsonc(text: str) -> str:
@@ -188,7 +206,36 @@ def load_config(path: Path, env: str | None) -> WranglerConfig:
             + ". Bindings must have unique names, so that they can all be referenced in the "
             "worker. Please change your bindings to have unique names."
         )
-    return WranglerConfig(path, tuple(bindings), dict(variables), ids)
+    # main and the compatibility settings are inherited by environments, as in wrangler.
+    main = section.get("main", data.get("main"))
+    date = section.get("compatibility_date", data.get("compatibility_date"))
+    flags = section.get("compatibility_flags", data.get("compatibility_flags", []))
+    if isinstance(date, datetime.date):  # an unquoted TOML date
+        date = date.isoformat()
+    if main is not None and not isinstance(main, str):
+        raise ValueError(f'{where}: main must be a path such as "src/entry.py"')
+    if date is not None and not isinstance(date, str):
+        raise ValueError(f'{where}: compatibility_date must be a date such as "2025-11-02"')
+    if not isinstance(flags, list) or not all(isinstance(flag, str) for flag in flags):
+        raise ValueError(f"{where}: compatibility_flags must be a list of strings")
+    return WranglerConfig(path, tuple(bindings), dict(variables), ids, main, date, tuple(flags))
+
+
+def project_config(
+    rootdir: Path, explicit: object, env: object, start: Path | None = None
+) -> tuple[WranglerConfig | None, str]:
+    """The project's wrangler config, or why there is none."""
+    problem = config_option_problem(explicit, env)
+    if problem:
+        return None, problem
+    named = None if explicit is None else os.fspath(explicit)  # type: ignore[call-overload]
+    try:
+        path = find_config(rootdir, named, start)
+        if path is None:
+            return None, no_config(rootdir)
+        return load_config(path, env if isinstance(env, str) else None), ""
+    except ValueError as error:
+        return None, str(error)
 
 
 def no_config(rootdir: Path) -> str:
