@@ -69,7 +69,7 @@ def test_seed_wrangler_bulk_entries(ns: KVNamespace) -> None:
         ),
         ([{"key": "a", "value": "v", "ttl": 5}], "seed entry 0: unknown field(s) 'ttl'"),
         (["a"], "seed entry 0: each entry must be an object"),
-        ([{"key": "a", "value": "v", "expiration": "soon"}], "'expiration' must be a finite number"),
+        ([{"key": "a", "value": "v", "expiration": "soon"}], "'expiration' must be a finite"),
     ],
 )
 def test_malformed_entries_name_their_index_and_change_nothing(
