@@ -177,3 +177,32 @@ def delete(backend: Backend, key: Key, now: float, cache_ttl: int, faults: Fault
         if faults is not None:
             faults.check_write(DELETE, f"delete({key.name!r})", key.encoded, now, put=False)
         backend.write(key.encoded, key.name, None, now, cache_ttl)
+
+
+def store_many(
+    backend: Backend,
+    items: list[tuple[Key, bytes, int | None, str | None]],
+    now: float,
+    faults: Faults | None,
+) -> None:
+    """A bulk write of already-checked ``(key, value, expiration, metadata)`` items:
+    read-only and rate limits for every key first, then every write, all under the
+    lock, so that a refused bulk write writes nothing."""
+    with backend.lock:
+        if faults is not None:
+            for key, *_ in items:
+                faults.check_write(PUT, f"put({key.name!r})", key.encoded, now, put=True)
+        for key, data, expiration, metadata in items:
+            backend.write(key.encoded, key.name, Entry(data, expiration, metadata), now, 0)
+            if faults is not None:
+                faults.wrote(key.encoded, now)
+
+
+def delete_many(backend: Backend, keys: list[Key], now: float, faults: Faults | None) -> None:
+    """A bulk delete of already-checked keys: all of them, or (read-only) none."""
+    with backend.lock:
+        if faults is not None:
+            for key in keys:
+                faults.check_write(DELETE, f"delete({key.name!r})", key.encoded, now, put=False)
+        for key in keys:
+            backend.write(key.encoded, key.name, None, now, 0)

@@ -7,6 +7,7 @@ The top layer: it may import every other layer, and none imports it.
 
 from __future__ import annotations
 
+from .api import _kv_api_server, kv_api
 from .fixtures import kv, kv_clock, kv_env, kv_factory
 from .hooks import (
     pytest_addoption,
@@ -16,7 +17,9 @@ from .hooks import (
 )
 
 __all__ = [
+    "_kv_api_server",
     "kv",
+    "kv_api",
     "kv_clock",
     "kv_env",
     "kv_factory",

@@ -25,7 +25,11 @@ def test_files(request: pytest.FixtureRequest) -> set[str]:
 
 
 def reached_the_test(call: KVCall, test_files: set[str]) -> bool:
-    """Whether the error of ``call`` propagated into the test's own code."""
+    """Whether the error of ``call`` propagated into the test's own code. A REST
+    answer is ``handled`` when the test's own code sent its request, or when it was
+    served over the loopback server, where the plugin cannot see the client."""
+    if getattr(call.error, "handled", False):
+        return True
     traceback = call.error.__traceback__ if call.error is not None else None
     while traceback is not None:
         if traceback.tb_frame.f_code.co_filename in test_files:
@@ -66,3 +70,20 @@ def check(request: pytest.FixtureRequest, namespaces: list[KVNamespace]) -> None
     ]
     if swallowed:
         pytest.fail(swallowed_report(swallowed), pytrace=False)
+
+
+def swallowed_rest_report(calls: list[KVCall]) -> str:
+    """The report for REST calls that touched no namespace (a malformed create, say)."""
+    lines = [
+        "pytest-kv: the code under test swallowed REST API errors that mean its request "
+        "was wrong; production fails these calls too:"
+    ]
+    for call in calls:
+        options = describe_options(call.options)
+        lines.append(f"  kv_api {call.method}({options})")
+        lines.append(f"    -> {call.outcome}")
+    lines.append(
+        "Fix the request. If swallowing the error is deliberate, turn this check off with "
+        "@pytest.mark.kv(strict=False) (or kv_strict = false in the ini file)."
+    )
+    return "\n".join(lines)
