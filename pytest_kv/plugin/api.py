@@ -17,7 +17,6 @@ import pytest
 
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.kv.calllog import KVCall, matches
-from pytest_kv.kv.edge import CENTRAL
 from pytest_kv.kv.faults import Faults, Rule
 from pytest_kv.kv.namespace import VALIDATION_STATUSES, MovableClock, Namespace
 from pytest_kv.rest.app import OFF, RestApp
@@ -219,11 +218,11 @@ class KVApi:
     ) -> list[KVCall]:
         """Every REST call served, oldest first: by method (the SDK's name, such as
         ``"values.update"``), key (a glob) and namespace (id or title)."""
-        found: list[tuple[Any, ...]] = [] if namespace is not None else list(self.app.log)
-        for shared in self._namespaces(namespace):
-            found.extend(record for record in shared.log if record[1] == CENTRAL)
-        found.sort(key=lambda record: record[0])
-        calls = [KVCall(*record) for record in found]
+        records = self.app.calls
+        if namespace is not None:
+            own = {id(record) for record in self._namespaces(namespace)[0].log}
+            records = [record for record in records if id(record) in own]
+        calls = [KVCall(*record) for record in records]
         return [call for call in calls if matches(call, method, key, None)]
 
     def fail(

@@ -75,8 +75,10 @@ class RestApp:
         self.rate_limit = rate_limit
         self.retries = retries
         self.lock = threading.Lock()
-        # Calls that touched no namespace (listing namespaces, unknown ids, refusals).
+        # Calls that touched no namespace (listing namespaces, unknown ids, refusals);
+        # the others go to their namespace's log. ``calls`` has every one, in order.
         self.log: list[tuple[Any, ...]] = []
+        self.calls: list[tuple[Any, ...]] = []
 
     def request(
         self, method: str, url: str, headers: Any = None, body: bytes | None = None
@@ -112,6 +114,7 @@ class RestApp:
             problem = None  # a missing key is a miss, as for the binding, not a failure
         record = call.record(problem)
         (self.log if call.namespace is None else call.namespace.log).append(record)
+        self.calls.append(record)
         return answer
 
     def _serve(self, request: ApiRequest, route: Route, call: Call, scheme: str) -> Answer:
