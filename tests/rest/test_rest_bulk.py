@@ -50,13 +50,33 @@ def test_bulk_write_stores_every_item(api: KVApi, ns: KVNamespace) -> None:
         ({"key": "a"}, 400, 10001, "Expected array, received object"),
         ([{"key": "a", "value": 1}], 400, 10001, "item 0: 'value' must be a string, got int"),
         ([{"value": "v"}], 400, 10001, "item 0: 'key' must be a string, got None"),
-        ([{"key": "a", "value": "!", "base64": True}], 400, 10001, "item 0: 'value' is not valid base64"),
-        ([{"key": "a", "value": "v", "expiration_ttl": 30}], 400, 10034, "item 0: Invalid expiration_ttl of 30. Expiration TTL must be at least 60."),
-        ([{"key": "k" * 513, "value": "v"}], 414, 10030, "item 0: UTF-8 encoded length of 513 exceeds key length limit of 512."),
+        (
+            [{"key": "a", "value": "!", "base64": True}],
+            400,
+            10001,
+            "item 0: 'value' is not valid base64",
+        ),
+        (
+            [{"key": "a", "value": "v", "expiration_ttl": 30}],
+            400,
+            10034,
+            "item 0: Invalid expiration_ttl of 30. Expiration TTL must be at least 60.",
+        ),
+        (
+            [{"key": "k" * 513, "value": "v"}],
+            414,
+            10030,
+            "item 0: UTF-8 encoded length of 513 exceeds key length limit of 512.",
+        ),
         ([{"key": "", "value": "v"}], 400, 10029, "item 0: Key names must not be empty"),
-        ([{"key": "a", "value": "v", "metadata": {"m": "x" * 1100}}], 413, 10024, "item 0: Metadata length of 1108 exceeds limit of 1024."),
+        (
+            [{"key": "a", "value": "v", "metadata": {"m": "x" * 1100}}],
+            413,
+            10024,
+            "item 0: Metadata length of 1108 exceeds limit of 1024.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_item_rejects_the_whole_write(
     api: KVApi, ns: KVNamespace, items: object, status: int, code: int, message: str
 ) -> None:
@@ -91,7 +111,8 @@ def test_bulk_write_is_all_or_nothing_under_key_rate_limits(api: KVApi) -> None:
     ns.sync.put("b", "old")
     items = [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}]
     assert api.request("PUT", url(api, ns, "bulk"), json=items).status == 429
-    assert ns.keys() == ["b"] and ns.peek("b").text == "old"  # type: ignore[union-attr]
+    assert ns.keys() == ["b"]
+    assert ns.peek("b").text == "old"
 
 
 @pytest.mark.parametrize(("method", "rest"), [("POST", "bulk/delete"), ("DELETE", "bulk")])
@@ -136,11 +157,23 @@ def test_bulk_get_text_json_and_metadata(api: KVApi, ns: KVNamespace) -> None:
         ({"keys": ["k"] * 101}, 400, "keys: Array must contain at most 100 element(s)"),
         ({"keys": ["k" * 513]}, 400, "keys.0: String must contain at most 512 character(s)"),
         ({"keys": []}, 400, "You must request a minimum of 1 key"),
-        ({"keys": ["b"], "type": "stream"}, 400, '"stream" is not a valid type. Use "json" or "text"'),
-        ({"keys": ["b"], "withMetadata": "yes"}, 400, "withMetadata: Expected boolean, received string"),
-        ({"keys": ["t"], "type": "json"}, 400, "At least one of the requested keys corresponds to a non-json value"),
+        (
+            {"keys": ["b"], "type": "stream"},
+            400,
+            '"stream" is not a valid type. Use "json" or "text"',
+        ),
+        (
+            {"keys": ["b"], "withMetadata": "yes"},
+            400,
+            "withMetadata: Expected boolean, received string",
+        ),
+        (
+            {"keys": ["t"], "type": "json"},
+            400,
+            "At least one of the requested keys corresponds to a non-json value",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bulk_get_errors(
     api: KVApi, ns: KVNamespace, body: object, status: int, message: str
 ) -> None:
@@ -183,4 +216,5 @@ def test_a_bulk_write_writes_all_or_nothing(items: list[dict[str, object]]) -> N
         for key, value in written.items():
             assert ns.peek(str(key)).text == value  # type: ignore[union-attr]
     else:
-        assert ns.keys() == ["a"] and ns.peek("a").text == "before"  # type: ignore[union-attr]
+        assert ns.keys() == ["a"]
+        assert ns.peek("a").text == "before"

@@ -9,7 +9,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import cloudflare
 import httpx
@@ -38,7 +38,9 @@ def test_every_kv_method_of_the_sync_sdk(api: KVApi, ns: KVNamespace) -> None:
     client = Cloudflare(api_token="only-a-token")  # as app code builds it
     kv, account = client.kv.namespaces, api.account_id
     created = kv.create(account_id=account, title="NEW")
-    assert created is not None and created.title == "NEW" and created.supports_url_encoding
+    assert created is not None
+    assert created.title == "NEW"
+    assert created.supports_url_encoding
     assert kv.update(created.id, account_id=account, title="RENAMED").title == "RENAMED"  # type: ignore[union-attr]
     assert kv.get(created.id, account_id=account).title == "RENAMED"  # type: ignore[union-attr]
     assert sorted(n.title for n in kv.list(account_id=account)) == ["FLAGS", "RENAMED"]
@@ -64,14 +66,18 @@ def test_every_kv_method_of_the_sync_sdk(api: KVApi, ns: KVNamespace) -> None:
     update = kv.bulk_update(
         ns.id, account_id=account, body=[{"key": "x", "value": "1"}, {"key": "y", "value": "[2]"}]
     )
-    assert update is not None and update.successful_key_count == 2
+    assert update is not None
+    assert update.successful_key_count == 2
     got = kv.bulk_get(
         ns.id, account_id=account, keys=["x", "y", "z"], type="json", with_metadata=True
     )
-    assert got is not None and got.values["y"].value == [2] and got.values["z"] is None  # type: ignore[union-attr]
+    assert got is not None
+    assert got.values["y"].value == [2]
+    assert got.values["z"] is None
     assert [k.name for k in kv.keys.list(ns.id, account_id=account)] == ["x", "y"]
     deleted = kv.bulk_delete(ns.id, account_id=account, body=["x", "y"])
-    assert deleted is not None and deleted.successful_key_count == 2
+    assert deleted is not None
+    assert deleted.successful_key_count == 2
     assert ns.keys() == []
     assert [call.method for call in api.calls()][:3] == [
         "namespaces.create",
@@ -80,19 +86,19 @@ def test_every_kv_method_of_the_sync_sdk(api: KVApi, ns: KVNamespace) -> None:
     ]
 
 
-# fmt: off
-
-
 def test_auto_pagination_of_keys_and_namespaces(api: KVApi, ns: KVNamespace) -> None:
     ns.seed({f"k{i:03}": "v" for i in range(35)})
     client = Cloudflare(api_token="t")
-    names = [k.name for k in client.kv.namespaces.keys.list(ns.id, account_id=api.account_id, limit=10)]
+    names = [
+        k.name for k in client.kv.namespaces.keys.list(ns.id, account_id=api.account_id, limit=10)
+    ]
     assert names == [f"k{i:03}" for i in range(35)]
     assert len(api.calls(method="keys.list")) == 4
     for i in range(24):
         api.factory(f"NS{i:02}")
     titles = [n.title for n in client.kv.namespaces.list(account_id=api.account_id, per_page=10)]
-    assert len(titles) == 25 and len(set(titles)) == 25
+    assert len(titles) == 25
+    assert len(set(titles)) == 25
     assert len(api.calls(method="namespaces.list")) == 4  # three full pages, then an empty one
 
 
@@ -117,7 +123,9 @@ def test_sdk_exceptions_carry_productions_envelope(api: KVApi, ns: KVNamespace) 
         "result": None,
     }
     with pytest.raises(cloudflare.BadRequestError) as bad:
-        client.kv.namespaces.values.update("k", account_id=api.account_id, namespace_id=ns.id, value=b"v", expiration_ttl=10)
+        client.kv.namespaces.values.update(
+            "k", account_id=api.account_id, namespace_id=ns.id, value=b"v", expiration_ttl=10
+        )
     assert [(e.code, e.message) for e in bad.value.errors] == [
         (10034, "Invalid expiration_ttl of 10. Expiration TTL must be at least 60.")
     ]
@@ -126,7 +134,6 @@ def test_sdk_exceptions_carry_productions_envelope(api: KVApi, ns: KVNamespace) 
     assert long_key.value.status_code == 414
     with pytest.raises(cloudflare.NotFoundError, match="namespace not found"):
         client.kv.namespaces.get("0" * 32, account_id=api.account_id)
-# fmt: on
 
 
 def test_retries_do_not_hide_errors_by_default(api: KVApi, ns: KVNamespace) -> None:
@@ -192,7 +199,7 @@ def test_httpx_and_requests_against_the_api_host(api: KVApi, ns: KVNamespace) ->
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         _Recorder.seen.append(self.path)
@@ -275,7 +282,8 @@ def test_explicit_transports_serve_any_base_url() -> None:
 
 def test_the_loopback_server_serves_any_client(api: KVApi, ns: KVNamespace) -> None:
     base = api.url
-    assert base.startswith("http://127.0.0.1:") and base.endswith("/client/v4")
+    assert base.startswith("http://127.0.0.1:")
+    assert base.endswith("/client/v4")
     url = f"{base}/accounts/{api.account_id}/storage/kv/namespaces/{ns.id}/values/k%2F1"
     put = urllib.request.Request(
         url, data=b"over tcp", method="PUT", headers={"Authorization": "Bearer t"}
@@ -291,7 +299,5 @@ def test_the_loopback_server_serves_any_client(api: KVApi, ns: KVNamespace) -> N
     with pytest.raises(cloudflare.NotFoundError):
         client.kv.namespaces.values.get("nope", account_id=api.account_id, namespace_id=ns.id)
     refused = requests.get(f"{base}/accounts/{api.account_id}/storage/kv/namespaces")
-    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == 9106
-
-
-# fmt: off
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["code"] == 9106

@@ -80,16 +80,26 @@ def test_unknown_routes_and_methods() -> None:
     assert (answer.status, answer.json()["errors"]) == (
         400,
         [
-            {"code": 7003, "message": "Could not route to /zones/abc, perhaps your object identifier is invalid?"},
+            {
+                "code": 7003,
+                "message": (
+                    "Could not route to /zones/abc, perhaps your object identifier is invalid?"
+                ),
+            },
             {"code": 7000, "message": "No route for that URI"},
         ],
-    )  # fmt: skip
+    )
     assert api.request("GET", NS + f"/{ns.id}/nothing").status == 400
     patch = api.request("PATCH", NS + f"/{ns.id}/values/k")
     assert (patch.status, patch.json()["errors"]) == (
         405,
-        [{"code": 10000, "message": "PATCH method not allowed for the api_token authentication scheme"}],
-    )  # fmt: skip
+        [
+            {
+                "code": 10000,
+                "message": "PATCH method not allowed for the api_token authentication scheme",
+            }
+        ],
+    )
 
 
 def test_error_answers_tell_the_sdk_not_to_retry_unless_asked() -> None:
@@ -101,7 +111,8 @@ def test_error_answers_tell_the_sdk_not_to_retry_unless_asked() -> None:
     assert "x-should-retry" not in faithful.request("GET", "/zones").headers
     ns.fail_next("get")
     failed = faithful.request("GET", NS + f"/{ns.id}/values/k")
-    assert failed.status == 500 and failed.headers["retry-after-ms"] == "0.001"
+    assert failed.status == 500
+    assert failed.headers["retry-after-ms"] == "0.001"
     with pytest.raises(ValueError, match="api_retries must be 'off' or 'sdk'"):
         KVApi(retries="sometimes")
 

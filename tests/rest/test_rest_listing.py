@@ -69,9 +69,12 @@ def test_page_shapes_apply_to_rest_listing_too(api: KVApi) -> None:
         ("?limit=0", "limit: Number must be greater than or equal to 10"),
         ("?limit=1001", "limit: Number must be less than or equal to 1000"),
         ("?limit=None", 'limit: Expected query param to be number but received "None"'),
-        ("?limit=not-a-number", 'limit: Expected query param to be number but received "not-a-number"'),
+        (
+            "?limit=not-a-number",
+            'limit: Expected query param to be number but received "not-a-number"',
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_limits_are_the_explorers_400s(api: KVApi, query: str, message: str) -> None:
     ns = api.factory("NS")
     answer = api.request("GET", keys_url(api, ns.id, query))
@@ -112,7 +115,8 @@ def test_namespaces_page_by_id_or_title_and_end_with_an_empty_page(api: KVApi) -
         ns["id"] for ns in api.request("GET", ns_url(api, "?per_page=2&page=2")).json()["result"]
     ] == by_id[2:]
     past = api.request("GET", ns_url(api, "?per_page=2&page=3")).json()
-    assert past["result"] == [] and past["result_info"]["total_count"] == 3
+    assert past["result"] == []
+    assert past["result_info"]["total_count"] == 3
     titles = api.request("GET", ns_url(api, "?order=title&direction=desc")).json()["result"]
     assert [ns["title"] for ns in titles] == ["ZEBRA", "MOLE", "ANT"]
     assert titles[0] == {"id": made[0].id, "title": "ZEBRA", "supports_url_encoding": True}
@@ -137,10 +141,12 @@ def test_create_rename_get_delete(api: KVApi) -> None:
     api.factory("TAKEN")
     created = api.request("POST", ns_url(api), json={"title": "NEW"})
     result = created.json()["result"]
-    assert result["title"] == "NEW" and result["supports_url_encoding"] is True
+    assert result["title"] == "NEW"
+    assert result["supports_url_encoding"] is True
     assert len(result["id"]) == 32
     new = api.namespace("NEW")
-    assert new.id == result["id"] and api.namespace(result["id"]) is new
+    assert new.id == result["id"]
+    assert api.namespace(result["id"]) is new
     duplicate = api.request("POST", ns_url(api), json={"title": "TAKEN"})
     assert (duplicate.status, duplicate.json()["errors"]) == (
         400,
@@ -172,11 +178,17 @@ def test_create_rename_get_delete(api: KVApi) -> None:
         (b"{}", "title: Required"),
         (b'{"title": 5}', "title: Expected string, received number"),
         (b'{"title": ""}', "title: String must contain at least 1 character(s)"),
-        (b'{"title": "' + b"t" * 513 + b'"}', "title: String must contain at most 512 character(s)"),
-        (b'{"title": "a", "jurisdiction": "mars"}', "jurisdiction: Invalid enum value. Expected 'eu' | 'us' | 'fedramp', received 'mars'"),
+        (
+            b'{"title": "' + b"t" * 513 + b'"}',
+            "title: String must contain at most 512 character(s)",
+        ),
+        (
+            b'{"title": "a", "jurisdiction": "mars"}',
+            "jurisdiction: Invalid enum value. Expected 'eu' | 'us' | 'fedramp', received 'mars'",
+        ),
         (b"[]", "Expected object, received array"),
     ],
-)  # fmt: skip
+)
 def test_bad_create_bodies_create_nothing(api: KVApi, body: bytes, message: str) -> None:
     answer = api.request("POST", ns_url(api), body=body)
     assert (answer.status, answer.json()["errors"]) == (400, [{"code": 10001, "message": message}])

@@ -148,14 +148,53 @@ def test_multipart_errors_are_the_explorers(api: KVApi, ns: KVNamespace) -> None
 @pytest.mark.parametrize(
     ("query", "status", "code", "message"),
     [
-        ("expiration_ttl=30", 400, 10034, "Invalid expiration_ttl of 30. Expiration TTL must be at least 60."),
-        ("expiration_ttl=None", 400, 10034, "Invalid expiration_ttl of None. Please specify integer greater than 0."),
-        ("expiration_ttl=0", 400, 10034, "Invalid expiration_ttl of 0. Please specify integer greater than 0."),
-        ("expiration=1000030", 400, 10033, "Invalid expiration of 1000030. Expiration times must be at least 60 seconds in the future."),
-        ("expiration=None", 400, 10033, "Invalid expiration of None. Please specify integer greater than the current number of seconds since the UNIX epoch."),
-        ("expiration=999", 400, 10033, "Invalid expiration of 999. Please specify integer greater than the current number of seconds since the UNIX epoch."),
+        (
+            "expiration_ttl=30",
+            400,
+            10034,
+            "Invalid expiration_ttl of 30. Expiration TTL must be at least 60.",
+        ),
+        (
+            "expiration_ttl=None",
+            400,
+            10034,
+            "Invalid expiration_ttl of None. Please specify integer greater than 0.",
+        ),
+        (
+            "expiration_ttl=0",
+            400,
+            10034,
+            "Invalid expiration_ttl of 0. Please specify integer greater than 0.",
+        ),
+        (
+            "expiration=1000030",
+            400,
+            10033,
+            (
+                "Invalid expiration of 1000030. Expiration times must be at "
+                "least 60 seconds in the future."
+            ),
+        ),
+        (
+            "expiration=None",
+            400,
+            10033,
+            (
+                "Invalid expiration of None. Please specify integer greater "
+                "than the current number of seconds since the UNIX epoch."
+            ),
+        ),
+        (
+            "expiration=999",
+            400,
+            10033,
+            (
+                "Invalid expiration of 999. Please specify integer greater "
+                "than the current number of seconds since the UNIX epoch."
+            ),
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_expirations_are_refused_with_the_services_text(
     api: KVApi, ns: KVNamespace, query: str, status: int, code: int, message: str
 ) -> None:
