@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from pytest_kv.errors import KVError
 from pytest_kv.kv.account import Account
+from pytest_kv.kv.namespace import Namespace
 
 from . import auth, bulk, keys, namespaces, values
 from .codes import (
@@ -23,7 +24,7 @@ from .codes import (
     from_service,
     namespace_not_found,
 )
-from .context import Call
+from .context import Call, InjectedError
 from .envelope import Answer, failure
 from .ratelimit import RateLimit
 from .request import ApiRequest
@@ -34,6 +35,8 @@ SDK: Final = "sdk"
 RETRIES: Final = (OFF, SDK)
 RETRIED: Final = frozenset({408, 409, 429})  # and every 5xx (the SDK's rule)
 
+# Endpoints whose query or body the explorer validates before it looks the namespace up.
+QUERY_FIRST: Final = frozenset({"keys.list", "bulk_get"})
 Handler = Callable[[ApiRequest, Call, list[str]], Answer]
 KEY_HANDLERS: Final[dict[str, Handler]] = {
     "keys.list": keys.list_keys,
@@ -104,7 +107,8 @@ class RestApp:
         except KVError as failed:
             converted = from_service(failed)
             answer, problem = failure(converted), converted
-        except Exception as raised:  # an error instance injected with kv.fail(error=...)
+        except InjectedError as injected:  # an exception instance given to kv.fail(error=...)
+            raised = injected.error
             text = str(raised) or type(raised).__name__
             answer, problem = failure(KVApiError(500, INJECTED.code, text)), raised
         answer.headers.update(limit_headers)
@@ -142,11 +146,18 @@ class RestApp:
             return namespaces.list_namespaces(account, request, call)
         if method == "namespaces.create":
             return namespaces.create(account, self.lock, request, call)
-        assert route.namespace_id is not None
-        namespace = account.get(route.namespace_id)
-        if namespace is None:
-            raise namespace_not_found(method)
-        call.namespace = namespace
+        namespace_id = route.namespace_id
+        assert namespace_id is not None
+
+        def lookup() -> Namespace:
+            namespace = account.get(namespace_id)
+            if namespace is None:
+                raise namespace_not_found(method)
+            return namespace
+
+        call.lookup = lookup
+        if method not in QUERY_FIRST:
+            call.resolve()
         if method == "namespaces.get":
             return namespaces.get(request, call)
         if method == "namespaces.update":

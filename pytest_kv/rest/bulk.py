@@ -4,6 +4,7 @@ any is touched, so a rejected request changes nothing."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Final
 
 from pytest_kv.errors import KVError
@@ -25,7 +26,7 @@ from .codes import (
 )
 from .context import Call, check_key
 from .envelope import Answer, success
-from .request import MISSING, ApiRequest, expect, zod_type
+from .request import MISSING, ApiRequest, all_issues, expect, zod_type
 
 MAX_ITEMS: Final = 10_000
 MAX_BODY: Final = 100 * 1000 * 1000  # "100 MB" (documented in decimal megabytes)
@@ -109,6 +110,13 @@ def delete(request: ApiRequest, call: Call, segments: list[str]) -> Answer:
     return success({"successful_key_count": len(keys), "unsuccessful_keys": []})
 
 
+def _bulk_key(name: object, index: int) -> None:
+    expect(name, "string", f"keys.{index}")
+    assert isinstance(name, str)
+    if len(name.encode("utf-16-le", "surrogatepass")) // 2 > MAX_BULK_GET_KEY_CHARS:
+        raise validation(f"keys.{index}: String must contain at most 512 character(s)")
+
+
 def read(request: ApiRequest, call: Call, segments: list[str]) -> Answer:
     """``POST /bulk/get``: ``{"keys": [...], "type"?: "text" | "json",
     "withMetadata"?: bool}``; a missing key is ``null``."""
@@ -118,12 +126,12 @@ def read(request: ApiRequest, call: Call, segments: list[str]) -> Answer:
         raise validation(f"Expected object, received {zod_type(body)}")
     names = body.get("keys", MISSING)
     expect(names, "array", "keys")
-    if len(names) > 100:
-        raise validation("keys: Array must contain at most 100 element(s)")
-    for index, name in enumerate(names):
-        expect(name, "string", f"keys.{index}")
-        if len(name.encode("utf-16-le", "surrogatepass")) // 2 > MAX_BULK_GET_KEY_CHARS:
-            raise validation(f"keys.{index}: String must contain at most 512 character(s)")
+
+    def count() -> None:
+        if len(names) > 100:
+            raise validation("keys: Array must contain at most 100 element(s)")
+
+    all_issues(count, *(partial(_bulk_key, name, index) for index, name in enumerate(names)))
     kind = body.get("type")
     if kind is not None:
         expect(kind, "string", "type")
@@ -132,9 +140,8 @@ def read(request: ApiRequest, call: Call, segments: list[str]) -> Answer:
         expect(with_metadata, "boolean", "withMetadata")
     call.key = list(names)
     call.options = {name: body[name] for name in ("type", "withMetadata") if name in body} or None
+    namespace = call.resolve()
     call.faults(list(names))
-    namespace = call.namespace
-    assert namespace is not None
     try:
         found = service.get_bulk(
             namespace.central, kind, [key_of(name) for name in names], None, call.now, 0

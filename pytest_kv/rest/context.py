@@ -4,9 +4,11 @@ it touches, and what the call log will say about it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from pytest_kv.errors import KVError
 from pytest_kv.kv.edge import CENTRAL
 from pytest_kv.kv.keys import Key, key_of
 from pytest_kv.kv.namespace import Namespace
@@ -36,6 +38,9 @@ class Call:
     method: str
     now: float
     namespace: Namespace | None = None
+    # Finds the namespace the path names (or raises 10013): handlers call it after
+    # checking the query and body, the explorer's order (validation comes first).
+    lookup: Callable[[], Namespace] | None = None
     key: Any = None
     options: Any = None
     outcome: str = "ok"
@@ -44,13 +49,33 @@ class Call:
         outcome = self.outcome if error is None else str(error)
         return (self.now, CENTRAL, self.method, self.key, self.options, outcome, None, error)
 
+    def resolve(self) -> Namespace:
+        """The namespace the path names; 404 10013 if the account has none such."""
+        if self.namespace is None:
+            assert self.lookup is not None
+            self.namespace = self.lookup()
+        return self.namespace
+
     def faults(self, keys: list[str]) -> None:
         """Raise an injected failure that matches this call, if any."""
         namespace = self.namespace
         if namespace is None or namespace.faults is None:
             return
         kind = KINDS[self.method]
-        namespace.faults.check(self.method, OPS[kind], keys, kind=kind)
+        try:
+            namespace.faults.check(self.method, OPS[kind], keys, kind=kind)
+        except KVError:
+            raise
+        except Exception as error:  # a rule's own exception (kv.fail(error=...))
+            raise InjectedError(error) from error
+
+
+class InjectedError(Exception):
+    """An exception instance a fault rule injected into a REST call, carried out."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 _DOT_SEGMENT: Final = re.compile(r"\.{1,2}")

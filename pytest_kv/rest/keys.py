@@ -30,9 +30,8 @@ def list_keys(request: ApiRequest, call: Call, segments: list[str]) -> Answer:
         name: request.query[name] for name in ("limit", "prefix", "cursor") if name in request.query
     }
     call.options = options or None
+    namespace = call.resolve()
     call.faults([prefix])
-    namespace = call.namespace
-    assert namespace is not None
     encoded = encode_text(prefix)
     try:
         check_prefix("GET", encoded)

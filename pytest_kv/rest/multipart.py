@@ -13,7 +13,9 @@ class MultipartError(ValueError):
 
 
 def parse(content_type: str, body: bytes) -> dict[str, bytes]:
-    """Each part's bytes by its form name (the first part of a name wins)."""
+    """Each part's bytes by its form name (the first part of a name wins). A part
+    without a filename is a text field, as a form-data parser reads one: its bytes
+    are UTF-8, with invalid sequences replaced (a file part keeps its bytes)."""
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     try:
         message: Message = BytesParser(policy=HTTP).parsebytes(head + body)
@@ -27,5 +29,8 @@ def parse(content_type: str, body: bytes) -> dict[str, bytes]:
         if not isinstance(name, str) or name in parts:
             continue
         payload = part.get_payload(decode=True)
-        parts[name] = payload if isinstance(payload, bytes) else b""
+        data = payload if isinstance(payload, bytes) else b""
+        if part.get_filename() is None:
+            data = data.decode("utf-8", "replace").encode("utf-8")
+        parts[name] = data
     return parts

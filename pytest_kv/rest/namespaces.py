@@ -19,7 +19,15 @@ from .codes import (
 )
 from .context import Call
 from .envelope import Answer, success
-from .request import MISSING, ApiRequest, expect, query_enum, query_number, zod_type
+from .request import (
+    MISSING,
+    ApiRequest,
+    all_issues,
+    expect,
+    query_enum,
+    query_number,
+    zod_type,
+)
 
 MAX_TITLE: Final = 512
 MAX_PER_PAGE: Final = 1000
@@ -38,6 +46,10 @@ def list_namespaces(account: Account, request: ApiRequest, call: Call) -> Answer
     and wrangler's pagination stop."""
     page = query_number(request, "page", 1)
     per_page = query_number(request, "per_page", 1, MAX_PER_PAGE)
+    all_issues(
+        lambda: query_enum(request, "order", ("id", "title"), "id"),
+        lambda: query_enum(request, "direction", ("asc", "desc"), "asc"),
+    )
     order = query_enum(request, "order", ("id", "title"), "id")
     direction = query_enum(request, "direction", ("asc", "desc"), "asc")
     call.options = dict(request.query) or None

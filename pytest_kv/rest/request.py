@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit
 
 from .codes import MALFORMED_JSON_TEXT as MALFORMED
-from .codes import validation
+from .codes import KVApiError, validation
 
 API_PREFIX: Final = "/client/v4"
 
@@ -115,6 +116,20 @@ def query_enum(request: ApiRequest, name: str, choices: tuple[str, ...], default
         expected = " | ".join(f"'{choice}'" for choice in choices)
         raise validation(f"{name}: Invalid enum value. Expected {expected}, received '{raw}'")
     return raw
+
+
+def all_issues(*checks: Callable[[], object]) -> None:
+    """Run every check; raise one answer with every issue found, as zod reports them."""
+    issues: list[KVApiError] = []
+    for check in checks:
+        try:
+            check()
+        except KVApiError as issue:
+            issues.append(issue)
+    if issues:
+        first, *more = issues
+        extra = tuple((issue.code, issue.message) for issue in more)
+        raise KVApiError(first.status or 400, first.code, first.message, more=extra)
 
 
 def zod_type(value: Any) -> str:
