@@ -29,6 +29,7 @@ from pytest_kv.rest.server import LoopbackServer
 
 from . import strict
 from .factory import KVFactory
+from .hooks import API_CALLS
 from .options import test_options
 
 __all__ = ["KVApi"]
@@ -317,6 +318,7 @@ def kv_api(
     except (TypeError, ValueError) as error:
         pytest.fail(f"pytest-kv options: {error}", pytrace=False)
     api._shared_server = _kv_api_server
+    request.node.stash[API_CALLS] = api.app.log
     api.start()
     try:
         yield api

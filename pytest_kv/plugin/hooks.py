@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pytest_kv.binding.namespace import KVNamespace
+from pytest_kv.kv.calllog import KVCall
 
 from .options import INI_DEFAULTS, OPTIONS
 from .reports import timeline
@@ -18,6 +19,8 @@ _MARKER_HELP = (
     "the closest marker wins. Options: " + ", ".join(OPTIONS)
 )
 NAMESPACES = pytest.StashKey[list[KVNamespace]]()
+# kv_api's calls that touched no namespace (listing namespaces, refused requests).
+API_CALLS = pytest.StashKey[list[tuple[Any, ...]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,4 +66,8 @@ def pytest_runtest_makereport(
                 report.sections.append(
                     (f"KV operations: {namespace.name}", timeline(calls, namespace.name))
                 )
+        records = item.stash.get(API_CALLS, [])
+        if records:
+            calls = [KVCall(*record) for record in records]
+            report.sections.append(("KV operations: REST API", timeline(calls, "REST API")))
     return report

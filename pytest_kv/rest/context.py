@@ -13,7 +13,7 @@ from pytest_kv.kv.edge import CENTRAL
 from pytest_kv.kv.keys import Key, key_of
 from pytest_kv.kv.namespace import Namespace
 
-from .codes import BAD_KEY, KEY_TOO_LONG, KVApiError, error
+from .codes import BAD_KEY, KEY_TOO_LONG, error
 from .request import decode_segment
 
 # The REST API's operations, by the official SDK's method names, and the operation
@@ -105,7 +105,3 @@ def check_key(key: Key) -> None:
             KEY_TOO_LONG,
             f"UTF-8 encoded length of {len(key.encoded)} exceeds key length limit of 512.",
         )
-
-
-def api_error(failure: BaseException) -> KVApiError | None:
-    return failure if isinstance(failure, KVApiError) else None

@@ -250,6 +250,7 @@ def test_the_failure_timeline_shows_rest_calls(pytester: pytest.Pytester) -> Non
         from cloudflare import Cloudflare
 
         def test_fails(kv, kv_api):
+            kv_api.request("GET", "/accounts/{account_id}/storage/kv/namespaces")
             Cloudflare(api_token="t").kv.namespaces.values.update(
                 "flag", account_id=kv_api.account_id, namespace_id=kv.id,
                 value=b"on", expiration_ttl=120,
@@ -267,6 +268,7 @@ def test_the_failure_timeline_shows_rest_calls(pytester: pytest.Pytester) -> Non
             "*local    get             'flag'  -> ok",
         ]
     )
+    result.stdout.fnmatch_lines(["*KV operations: REST API*", "*central  namespaces.list  -> ok"])
 
 
 def test_the_clients_are_restored_after_the_test(pytester: pytest.Pytester) -> None:

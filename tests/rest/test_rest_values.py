@@ -349,3 +349,24 @@ def test_every_rest_call_is_in_the_namespaces_log_at_central(api: KVApi, ns: KVN
     assert calls[0].options == {"expiration_ttl": "60"}
     assert calls[1].outcome.startswith("400 Invalid expiration_ttl of 6.")
     assert calls[1].error.code == 10034  # type: ignore[union-attr]
+
+
+@settings(max_examples=80, deadline=None)
+@given(value=st.binary(max_size=200), metadata=st.none() | st.text(max_size=20))
+def test_multipart_bodies_as_httpx_builds_them_parse_to_their_parts(
+    value: bytes, metadata: str | None
+) -> None:
+    import httpx
+
+    from pytest_kv.rest.multipart import parse
+
+    fields = {} if metadata is None else {"metadata": metadata}
+    request = httpx.Request(
+        "PUT",
+        "https://api.cloudflare.com/",
+        files={"value": ("upload", value, "application/octet-stream")},
+        data=fields,
+    )
+    parts = parse(request.headers["content-type"], request.read())
+    assert parts["value"] == value
+    assert parts.get("metadata") == (None if metadata is None else metadata.encode())
