@@ -97,7 +97,8 @@ class Interceptor:
         self._serve = serve
         self._active = False
         self._undo: list[tuple[type, str, Any]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._watched: set[type] = set()
         # Error answers served in-process: each with the response made from it and
         # the file of the code that sent the request; and the exceptions raised from
         # those responses, by the response's id (the responses are kept alive here).
@@ -109,6 +110,18 @@ class Interceptor:
         with self._lock:
             self.answers.append((answer, response, sender))
             self.raised.setdefault(id(response), [])
+            # The client that sent this request is imported by now, and raises (if it
+            # does) only after this answer is returned: watch its exceptions from here.
+            if self._active:
+                self._watch()
+
+    def _watch(self) -> None:
+        for module, name in _RAISED:
+            loaded = sys.modules.get(module)
+            cls = getattr(loaded, name, None)
+            if isinstance(cls, type) and cls not in self._watched and "__init__" in cls.__dict__:
+                self._watched.add(cls)
+                self._patch(cls, "__init__", self._watcher(cls.__init__))
 
     def start(self) -> None:
         if self._active:
@@ -118,13 +131,10 @@ class Interceptor:
             cls = _load(module, name)
             if cls is not None and attribute in cls.__dict__:
                 self._patch(cls, attribute, self._sender(module, getattr(cls, attribute)))
-        for module, name in _RAISED:
-            cls = _load(module, name)
-            if cls is not None and "__init__" in cls.__dict__:
-                self._patch(cls, "__init__", self._watcher(cls.__init__))
 
     def stop(self) -> None:
         self._active = False
+        self._watched.clear()
         while self._undo:
             cls, attribute, original = self._undo.pop()
             setattr(cls, attribute, original)
