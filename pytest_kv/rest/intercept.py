@@ -121,7 +121,7 @@ class Interceptor:
             cls = getattr(loaded, name, None)
             if isinstance(cls, type) and cls not in self._watched and "__init__" in cls.__dict__:
                 self._watched.add(cls)
-                self._patch(cls, "__init__", self._watcher(cls.__init__))
+                self._patch(cls, "__init__", self._watcher(cls.__dict__["__init__"]))
 
     def start(self) -> None:
         if self._active:
