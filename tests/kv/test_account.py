@@ -62,7 +62,7 @@ def test_central_storage_reads_the_truth_and_its_writes_propagate() -> None:
     assert ns.sync.get("flag") == "on"
     clock.advance(30)
     assert ns.at("syd").sync.get("flag") == "on"
-    assert [event.location for event in ns.history("flag")][0] == CENTRAL
+    assert next(event.location for event in ns.history("flag")) == CENTRAL
 
 
 def test_central_is_not_a_location_name() -> None:
