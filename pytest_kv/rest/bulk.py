@@ -38,7 +38,7 @@ def _item_error(index: int, failure: KVError) -> KVApiError:
     return KVApiError(answer.status or 400, answer.code, f"item {index}: {answer.message}")
 
 
-def _array(request: ApiRequest, what: str) -> list[Any]:
+def _array(request: ApiRequest) -> list[Any]:
     if len(request.body) > MAX_BODY:
         raise error(TOO_LARGE, BODY_TOO_LARGE_TEXT)
     body = request.json()
@@ -50,7 +50,7 @@ def _array(request: ApiRequest, what: str) -> list[Any]:
 def write(request: ApiRequest, call: Call, segments: list[str]) -> Answer:
     """``PUT /bulk``: up to 10,000 ``{key, value, expiration?, expiration_ttl?,
     metadata?, base64?}`` items."""
-    items = _array(request, "write")
+    items = _array(request)
     if len(items) > MAX_ITEMS:
         raise validation(BULK_WRITE_MAX_TEXT)
     now_seconds = int(call.now // 1)
@@ -86,7 +86,7 @@ def write(request: ApiRequest, call: Call, segments: list[str]) -> Answer:
 
 def delete(request: ApiRequest, call: Call, segments: list[str]) -> Answer:
     """``POST /bulk/delete`` or ``DELETE /bulk``: up to 10,000 key names."""
-    names = _array(request, "delete")
+    names = _array(request)
     if len(names) > MAX_ITEMS:
         raise validation(BULK_DELETE_MAX_TEXT)
     keys: list[Key] = []
