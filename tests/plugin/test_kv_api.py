@@ -164,6 +164,22 @@ def raise_it(ns_id, ttl):
         "s:1", account_id=ACCOUNT, namespace_id=ns_id, value=b"v", expiration_ttl=ttl
     )
 
+async def save_async(ns_id, ttl):
+    client = cloudflare.AsyncCloudflare(api_token="t")
+    try:
+        await client.kv.namespaces.values.update(
+            "s:2", account_id=ACCOUNT, namespace_id=ns_id, value=b"v", expiration_ttl=ttl
+        )
+    except cloudflare.BadRequestError:
+        return False
+    return True
+
+async def raise_async(ns_id, ttl):
+    client = cloudflare.AsyncCloudflare(api_token="t")
+    await client.kv.namespaces.values.update(
+        "s:2", account_id=ACCOUNT, namespace_id=ns_id, value=b"v", expiration_ttl=ttl
+    )
+
 def create_quietly():
     response = httpx.post(
         f"https://api.cloudflare.com/client/v4/accounts/{ACCOUNT}/storage/kv/namespaces",
@@ -182,7 +198,16 @@ def test_strict_teardown_reports_swallowed_rest_validation_errors(
         import cloudflare
         import httpx
         import pytest
-        from app import ACCOUNT, create_quietly, raise_it, save
+        from app import ACCOUNT, create_quietly, raise_async, raise_it, save, save_async
+
+        @pytest.mark.asyncio
+        async def test_swallowed_async(kv, kv_api):
+            assert await save_async(kv.id, 20) is False
+
+        @pytest.mark.asyncio
+        async def test_raised_async(kv, kv_api):
+            with pytest.raises(cloudflare.BadRequestError):
+                await raise_async(kv.id, 20)
 
         def test_swallowed(kv, kv_api):
             assert save(kv.id, 30) is False
@@ -222,7 +247,13 @@ def test_strict_teardown_reports_swallowed_rest_validation_errors(
         """
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=7, errors=2)
+    result.assert_outcomes(passed=9, errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_swallowed_async*",
+            "*KV.values.update('s:2', {expiration_ttl='20'})*",
+        ]
+    )
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_swallowed*",

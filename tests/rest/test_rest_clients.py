@@ -301,3 +301,28 @@ def test_the_loopback_server_serves_any_client(api: KVApi, ns: KVNamespace) -> N
     refused = requests.get(f"{base}/accounts/{api.account_id}/storage/kv/namespaces")
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["code"] == 9106
+
+
+def test_the_loopback_server_serves_concurrent_and_chunked_requests(
+    api: KVApi, ns: KVNamespace
+) -> None:
+    base = f"{api.url}/accounts/{api.account_id}/storage/kv/namespaces/{ns.id}"
+    headers = {"authorization": "Bearer t"}
+
+    def writer(worker: int) -> None:
+        with requests.Session() as session:  # keep-alive: one connection, many requests
+            for i in range(10):
+                answer = session.put(f"{base}/values/w{worker}-{i}", data=b"v", headers=headers)
+                assert answer.status_code == 200
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(ns.keys()) == 60
+    chunked = requests.put(
+        f"{base}/values/chunked", data=iter([b"one ", b"two"]), headers=headers
+    )  # a generator body is sent with Transfer-Encoding: chunked
+    assert chunked.status_code == 200
+    assert ns.peek("chunked").value == b"one two"  # type: ignore[union-attr]
