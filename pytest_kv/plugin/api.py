@@ -29,6 +29,7 @@ from pytest_kv.rest.server import LoopbackServer
 
 from . import strict
 from .factory import KVFactory
+from .fixtures import _TestClock
 from .hooks import API_CALLS
 from .options import test_options
 
@@ -303,8 +304,6 @@ def kv_api(
     ``kv_factory``): the official SDK, httpx and requests reach it unchanged;
     ``kv_api.url`` serves any other client. See ``KVApi``."""
     __tracebackhide__ = True
-    from .fixtures import _TestClock
-
     options = test_options(request)
     try:
         api = KVApi(
