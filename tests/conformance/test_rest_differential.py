@@ -190,6 +190,19 @@ class RestMachine(RuleBasedStateMachine):
         self.check(method, f"{NS}/NON_EXISTENT/{rest}", body=b"v" if method == "PUT" else None)
 
 
+class _Summary:
+    """A pytest plugin that reports how many requests were compared, at the end."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.requests:
+            terminalreporter.write_line(
+                f"pytest-kv REST API vs Miniflare's explorer: {self.requests} requests compared"
+            )
+
+
 def test_rest_api_matches_the_explorer(explorer: Explorer, request: pytest.FixtureRequest) -> None:
     counter = [0]
     RestMachine.explorer = explorer
@@ -205,6 +218,9 @@ def test_rest_api_matches_the_explorer(explorer: Explorer, request: pytest.Fixtu
     )
     # A run that made almost no requests would prove nothing.
     assert counter[0] >= 100, f"only {counter[0]} requests were compared"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"pytest-kv REST vs Miniflare explorer: {counter[0]} requests compared")
+    manager = request.config.pluginmanager
+    summary = manager.get_plugin("pytest-kv-rest-differential-summary")
+    if summary is None:
+        summary = _Summary()
+        manager.register(summary, "pytest-kv-rest-differential-summary")
+    summary.requests += counter[0]
