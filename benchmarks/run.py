@@ -150,6 +150,49 @@ def per_operation(ops: int, rounds: int) -> None:
         row(f"{op}: eventual / strong, 1,000 keys, misses", f"{ratio:.2f}x", verdict(ratio <= 2))
 
 
+def rest(ops: int, rounds: int) -> None:
+    """The REST API through the official cloudflare SDK, served in-process, per call."""
+    from cloudflare import Cloudflare
+
+    from pytest_kv import KVApi
+
+    def frozen() -> float:
+        return 1_000_000.0
+
+    api = KVApi(clock=frozen)
+    ns = api.factory("FLAGS")
+    ns.sync.put("key", "value")
+    with api:  # serves the SDK's own httpx client, as the kv_api fixture does
+        values = Cloudflare(api_token="t").kv.namespaces.values
+        where = {"account_id": api.account_id, "namespace_id": ns.id}
+        path = f"/client/v4/accounts/{api.account_id}/storage/kv/namespaces/{ns.id}/values/key"
+        headers = {"authorization": "Bearer t"}
+        form = {**headers, "content-type": "multipart/form-data; boundary=b"}
+        body = (
+            b'--b\r\nContent-Disposition: form-data; name="value"; filename="upload"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\nvalue\r\n--b--\r\n"
+        )
+        calls = max(ops // 50, 200)
+        figures = {
+            "SDK values.get": loop(lambda: values.get("key", **where).read()),
+            "SDK values.update": loop(lambda: values.update("key", value=b"value", **where)),
+            "the fake alone, GET (no client)": loop(lambda: api.app.request("GET", path, headers)),
+            "the fake alone, multipart PUT (no client)": loop(
+                lambda: api.app.request("PUT", path, form, body)
+            ),
+            "binding get, ns.sync": loop(lambda: ns.sync.get("key")),
+            "binding put, ns.sync": loop(lambda: ns.sync.put("key", "value")),
+        }
+        print("REST API per call (µs):")
+        medians = {name: median_us(run, calls, rounds) for name, run in figures.items()}
+    for name, value in medians.items():
+        row(f"rest: {name}", f"{value:.1f} µs")
+    row(
+        "rest: SDK values.get / binding get",
+        f"{medians['SDK values.get'] / medians['binding get, ns.sync']:.0f}x",
+    )
+
+
 def seeded(count: int) -> KVNamespace:
     ns = KVNamespace()
     half = count // 2
@@ -277,6 +320,7 @@ def main() -> None:
     listing(sizes, rounds)
     advancing([1_000, sizes[-1]], rounds)
     bulk(ops, rounds)
+    rest(ops, rounds)
     memory(sizes[-1])
     print()
     print("| measurement | median | target |")

@@ -20,8 +20,10 @@ from .kv.godview import KVEntry
 from .kv.history import KVEvent
 from .kv.listing import PageShape
 from .kv.propagation import AfterReads, Fixed, PerLocation, Propagation, RandomDelay
+from .plugin.api import KVApi
 from .plugin.clock import KVClock
 from .plugin.factory import KVFactory
+from .rest.codes import KVApiError
 from .testing.consistency import assert_consistent, assert_eventually
 from .testing.expiry import assert_expired, assert_expires, assert_live, expiration_of
 from .testing.listing import assert_keys, assert_paginates, assert_pagination, list_all
@@ -32,6 +34,8 @@ __all__ = [
     "AfterReads",
     "Fixed",
     "JsDict",
+    "KVApi",
+    "KVApiError",
     "KVCall",
     "KVClock",
     "KVEntry",

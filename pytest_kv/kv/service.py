@@ -205,3 +205,35 @@ def delete(backend: Backend, key: Key, now: float, cache_ttl: int, faults: Fault
         if faults is not None:
             faults.check_write(DELETE, f"delete({key.name!r})", key.encoded, now, put=False)
         backend.write(key.encoded, key.name, None, now, cache_ttl, prepared)
+
+
+def store_many(
+    backend: Backend,
+    items: list[tuple[Key, bytes, int | None, str | None]],
+    now: float,
+    faults: Faults | None,
+) -> None:
+    """A bulk write of already-checked ``(key, value, expiration, metadata)`` items:
+    read-only and rate limits for every key first, then every write, all under the
+    lock, so that a refused bulk write writes nothing."""
+    prepared = [backend.prepare(key.name, now) for key, *_ in items]  # user code: no lock
+    with backend.lock:
+        if faults is not None:
+            for key, *_ in items:
+                faults.check_write(PUT, f"put({key.name!r})", key.encoded, now, put=True)
+        for (key, data, expiration, metadata), ready in zip(items, prepared, strict=True):
+            entry = Entry(data, expiration, metadata)
+            backend.write(key.encoded, key.name, entry, now, 0, ready)
+            if faults is not None:
+                faults.wrote(key.encoded, now)
+
+
+def delete_many(backend: Backend, keys: list[Key], now: float, faults: Faults | None) -> None:
+    """A bulk delete of already-checked keys: all of them, or (read-only) none."""
+    prepared = [backend.prepare(key.name, now) for key in keys]
+    with backend.lock:
+        if faults is not None:
+            for key in keys:
+                faults.check_write(DELETE, f"delete({key.name!r})", key.encoded, now, put=False)
+        for key, ready in zip(keys, prepared, strict=True):
+            backend.write(key.encoded, key.name, None, now, 0, ready)

@@ -7,6 +7,7 @@ The top layer: it may import every other layer, and none imports it.
 
 from __future__ import annotations
 
+from .api import _kv_api_server, kv_api
 from .fixtures import kv, kv_clock, kv_env, kv_factory
 from .hooks import (
     pytest_addoption,
@@ -20,8 +21,10 @@ from .hooks import (
 from .worker import _kv_workers_env, kv_worker
 
 __all__ = [
+    "_kv_api_server",
     "_kv_workers_env",
     "kv",
+    "kv_api",
     "kv_clock",
     "kv_env",
     "kv_factory",

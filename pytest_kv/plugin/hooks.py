@@ -11,6 +11,7 @@ import pytest
 
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.errors import did_you_mean
+from pytest_kv.kv.calllog import KVCall
 from pytest_kv.workers.install import Installation, install
 
 from .options import INI_DEFAULTS, OPTIONS, check_ini_defaults, ini_keys, unknown_names
@@ -23,6 +24,8 @@ _MARKER_HELP = (
 )
 NAMESPACES = pytest.StashKey[list[KVNamespace]]()
 STAND_INS = pytest.StashKey[Installation]()
+# kv_api's calls that touched no namespace (listing namespaces, refused requests).
+API_CALLS = pytest.StashKey[list[tuple[Any, ...]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,6 +79,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[INI_DEFAULTS] = defaults
 
 
+def _section(calls: list[KVCall], name: str) -> str:
+    try:
+        return timeline(calls, name)
+    except Exception as error:  # a report must never break the run
+        return f"pytest-kv could not show the calls: {type(error).__name__}: {error}"
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # A misspelled option in a marker of a test that uses no kv fixture would
     # otherwise never be reported.
@@ -117,11 +127,12 @@ def pytest_runtest_makereport(
     if report.when == "call" and report.failed:
         for namespace in item.stash.get(NAMESPACES, []):
             calls = namespace.calls
-            if not calls:
-                continue
-            try:
-                section = timeline(calls, namespace.name)
-            except Exception as error:  # a report must never break the run
-                section = f"pytest-kv could not show the calls: {type(error).__name__}: {error}"
-            report.sections.append((f"KV operations: {namespace.name}", section))
+            if calls:
+                report.sections.append(
+                    (f"KV operations: {namespace.name}", _section(calls, namespace.name))
+                )
+        records = item.stash.get(API_CALLS, [])
+        if records:
+            calls = [KVCall(*record) for record in records]
+            report.sections.append(("KV operations: REST API", _section(calls, "REST API")))
     return report

@@ -58,6 +58,11 @@ def _flag(text: str) -> bool:
         raise ValueError(f"expected true or false, got {text!r}") from None
 
 
+def _flag_or_count(text: str) -> bool | int:
+    stripped = text.strip()
+    return int(stripped) if stripped.isdigit() else _flag(stripped)
+
+
 def _not_in_ini(text: str) -> object:
     raise ValueError("this option can only be given in a marker")
 
@@ -171,6 +176,32 @@ OPTIONS: Final[dict[str, Option]] = {
             "kv_worker: the compatibility flags (ini: comma-separated), instead of the "
             "wrangler config's",
             _names,
+            scope="plugin",
+        ),
+        Option(
+            "api_token",
+            "kv_api: accept only this API token (default: any credential)",
+            str.strip,
+            scope="plugin",
+        ),
+        Option(
+            "api_account_id",
+            "kv_api: the account id of the REST API (default: 023e105f4ecef8ad9ca31a8372d0c353)",
+            str.strip,
+            scope="plugin",
+        ),
+        Option(
+            "api_rate_limits",
+            "kv_api: the API's account-wide limit of 1,200 requests per 5 minutes, as 429 "
+            "errors; true, or a number of requests per 5 minutes (default: false)",
+            _flag_or_count,
+            scope="plugin",
+        ),
+        Option(
+            "api_retries",
+            "kv_api: off (error answers tell the cloudflare SDK not to retry) or sdk (it "
+            "retries as against production, without waiting) (default: off)",
+            str.strip,
             scope="plugin",
         ),
     )

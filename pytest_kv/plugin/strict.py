@@ -45,7 +45,9 @@ def reached_the_test(
     error = call.error
     if error is None:
         return False
-    if _through(error, test_files):
+    # A REST answer is ``handled`` when the test's own code sent its request, or when
+    # it was served over the loopback server, where the plugin cannot see the client.
+    if getattr(error, "handled", False) or _through(error, test_files):
         return True
     if failure is not None and any(link is error for link in chain(failure)):
         return True
@@ -92,3 +94,20 @@ def check(
     ]
     if swallowed:
         pytest.fail(swallowed_report(swallowed), pytrace=False)
+
+
+def swallowed_rest_report(calls: list[KVCall]) -> str:
+    """The report for REST calls that touched no namespace (a malformed create, say)."""
+    lines = [
+        "pytest-kv: the code under test swallowed REST API errors that mean its request "
+        "was wrong; production fails these calls too:"
+    ]
+    for call in calls:
+        options = describe_options(call.options)
+        lines.append(f"  kv_api {call.method}({options})")
+        lines.append(f"    -> {call.outcome}")
+    lines.append(
+        "Fix the request. If swallowing the error is deliberate, turn this check off with "
+        "@pytest.mark.kv(strict=False) (or kv_strict = false in the ini file)."
+    )
+    return "\n".join(lines)

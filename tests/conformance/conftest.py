@@ -622,3 +622,33 @@ def _describe(op: str, key: Any, value: Any, options: Any, limits: bool) -> str:
 def both(oracle: Oracle) -> Both:
     """pytest-kv and Miniflare side by side, emptied, both clocks at t = 1000 s."""
     return Both(oracle)
+
+
+# -- the REST oracle (Miniflare's local explorer) -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def explorer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Miniflare's local explorer, started once per session (skipped if not installed)."""
+    from explorer_support import Explorer
+
+    reason = missing_oracle()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the conformance suite must run in CI)")
+        pytest.skip(reason)
+    log_path = tmp_path_factory.mktemp("explorer") / "explorer-stderr.log"
+    with open(log_path, "wb") as log:
+        process = Explorer(log)
+        try:
+            yield process
+        finally:
+            process.close()
+
+
+@pytest.fixture
+def rest_both(explorer: Any) -> Any:
+    """pytest-kv's REST API and the explorer side by side, emptied."""
+    from explorer_support import RestBoth
+
+    return RestBoth(explorer)
