@@ -16,7 +16,7 @@ from pytest_kv.js.jsdict import JsDict
 from pytest_kv.kv.edge import LocationView
 from pytest_kv.kv.faults import Faults
 from pytest_kv.kv.listing import PageShape
-from pytest_kv.kv.namespace import MovableClock, Namespace
+from pytest_kv.kv.namespace import DEFAULT_LOG_LIMIT, MovableClock, Namespace
 from pytest_kv.kv.service import Backend
 from pytest_kv.kv.settings import consistency, flag
 
@@ -48,7 +48,9 @@ class KVNamespace(Instruments):
     object with ``now()`` and ``advance()`` (needed by ``settle()``). ``locations``,
     ``consistency`` (``"strong"`` or ``"eventual"``), ``propagation``, ``cache_ttl``
     and ``list_lag`` choose the consistency model; ``page_size`` and ``empty_pages``
-    give ``list()`` production-legal page shapes (see ``page_shape``).
+    give ``list()`` production-legal page shapes (see ``page_shape``); ``log_limit``
+    is how many calls (and, in eventual mode, history events) are kept, the newest
+    ones (default 100,000; 0 keeps all).
     """
 
     __slots__ = (
@@ -87,6 +89,7 @@ class KVNamespace(Instruments):
         read_only: bool = False,
         rate_limits: bool = False,
         id: str | None = None,
+        log_limit: int | None = DEFAULT_LOG_LIMIT,
     ) -> None:
         given: object = name  # typed str, but tests pass anything
         if not isinstance(given, str) or not given:
@@ -96,8 +99,9 @@ class KVNamespace(Instruments):
         read_only = flag("read_only", read_only)
         rate_limits = flag("rate_limits", rate_limits)
         faults = Faults(read_only=read_only, rate_limit=rate_limits)
+        limit = _log_limit(log_limit)
         shared = Namespace(
-            name, clock, settings, shape, faults if read_only or rate_limits else None, id
+            name, clock, settings, shape, faults if read_only or rate_limits else None, id, limit
         )
         self._bind(shared, settings.locations[0], {})
 
@@ -248,6 +252,15 @@ class KVNamespace(Instruments):
     def __repr__(self) -> str:
         where = f" at {self.location!r}" if len(self._shared.settings.locations) > 1 else ""
         return f"<KVNamespace {self.name!r}{where} ({self.consistency})>"
+
+
+def _log_limit(limit: object) -> int | None:
+    """How many calls the log keeps: a whole number, or 0 or None for all of them."""
+    if limit is None or limit == 0:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"log_limit must be a whole number >= 0 (0: no limit), got {limit!r}")
+    return limit
 
 
 def _consistency(

@@ -97,7 +97,7 @@ def logged(
     frames of the caller's code in its traceback."""
     shared = ns._shared
     outcome = str(error) if isinstance(error, KVError) else f"{type(error).__name__}: {error}"
-    shared.log.append(
+    shared.failed(
         (
             shared.now(),
             ns.location,

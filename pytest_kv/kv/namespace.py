@@ -6,23 +6,29 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from pytest_kv.errors import KVError, KVTypeError, shown
 
 from .calllog import KVCall
 from .edge import CentralView, Edge
 from .faults import Faults
+from .history import Events
 from .listing import PageShape
 from .settings import Consistency
 from .store import Store
 
 # Errors that mean the code under test sent a bad request, which it must not swallow.
 VALIDATION_STATUSES = frozenset({400, 405, 413, 414})
+# How many calls the log keeps (and history events per namespace), unless told.
+DEFAULT_LOG_LIMIT: Final = 100_000
+# Failed calls strict teardown looks at: far more than any test swallows.
+FAILURES_KEPT: Final = 10_000
 # What production's namespace ids look like: 32 lower-case hex digits.
 NAMESPACE_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -89,6 +95,7 @@ class Namespace:
         "central",
         "clock",
         "edge",
+        "failures",
         "faults",
         "id",
         "log",
@@ -99,6 +106,7 @@ class Namespace:
         "shapes",
         "store",
         "title",
+        "watch",
     )
 
     def __init__(
@@ -109,6 +117,7 @@ class Namespace:
         shape: PageShape | None,
         faults: Faults | None,
         id: str | None = None,
+        log_limit: int | None = DEFAULT_LOG_LIMIT,
     ) -> None:
         self.name = name
         # The REST API's view: a namespace has an id and a title (at first its name).
@@ -119,12 +128,22 @@ class Namespace:
         self.shape = shape
         self.shapes: list[tuple[object, PageShape | None]] = [(None, shape)]
         self.faults = faults
-        # Raw call records; KVCall objects are built only when someone looks.
-        self.log: list[tuple[Any, ...]] = []
+        # Raw call records, the newest log_limit of them; KVCall objects are built only
+        # when someone looks. Failed calls are kept apart too, for strict teardown.
+        self.log: deque[tuple[Any, ...]] = deque(maxlen=log_limit)
+        self.failures: deque[tuple[Any, ...]] = deque(maxlen=FAILURES_KEPT)
+        # Told of every failed call's error (strict teardown watches what carries it).
+        self.watch: Callable[[BaseException], None] | None = None
         self.store = Store()
         self.settings = settings
         self.edge = (
-            Edge(settings.locations, settings.propagation, settings.list_lag, self.store)
+            Edge(
+                settings.locations,
+                settings.propagation,
+                settings.list_lag,
+                self.store,
+                Events(log_limit),
+            )
             if settings.eventual and settings.propagation is not None
             else None
         )
@@ -169,6 +188,14 @@ class Namespace:
     def calls(self) -> list[KVCall]:
         return [KVCall(*record) for record in self.log]
 
+    def failed(self, record: tuple[Any, ...]) -> None:
+        """Log a call that failed (kept for strict teardown even once the log moves on)."""
+        self.log.append(record)
+        self.failures.append(record)
+        if self.watch is not None and record[-1] is not None:
+            self.watch(record[-1])
+
     def swallowable(self) -> list[KVCall]:
         """Failed calls whose error says the request itself was wrong."""
-        return [call for call in self.calls() if _validation_error(call.error)]
+        calls = (KVCall(*record) for record in self.failures)
+        return [call for call in calls if _validation_error(call.error)]

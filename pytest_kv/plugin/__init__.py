@@ -16,6 +16,7 @@ from .hooks import (
     pytest_load_initial_conftests,
     pytest_runtest_makereport,
     pytest_runtest_setup,
+    pytest_runtest_teardown,
     pytest_unconfigure,
 )
 from .worker import _kv_workers_env, kv_worker
@@ -35,5 +36,6 @@ __all__ = [
     "pytest_load_initial_conftests",
     "pytest_runtest_makereport",
     "pytest_runtest_setup",
+    "pytest_runtest_teardown",
     "pytest_unconfigure",
 ]

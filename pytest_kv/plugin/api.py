@@ -220,7 +220,7 @@ class KVApi:
     ) -> list[KVCall]:
         """Every REST call served, oldest first: by method (the SDK's name, such as
         ``"values.update"``), key (a glob) and namespace (id or title)."""
-        records = self.app.calls
+        records = list(self.app.calls)
         if namespace is not None:
             own = {id(record) for record in self._namespaces(namespace)[0].log}
             records = [record for record in records if id(record) in own]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pytest_kv.binding.namespace import KVNamespace
@@ -28,7 +29,7 @@ class KVFactory:
             assert sessions.sync.get("u:1") is None
     """
 
-    __slots__ = ("_clock", "_defaults", "_eventual", "account", "namespaces")
+    __slots__ = ("_clock", "_defaults", "_eventual", "account", "namespaces", "watch")
 
     def __init__(
         self,
@@ -45,6 +46,8 @@ class KVFactory:
         self._eventual = dict(eventual_defaults or {})
         self._clock = clock
         self.namespaces: list[KVNamespace] = []
+        # Told of every failed call of the factory's namespaces (for strict teardown).
+        self.watch: Callable[[BaseException], None] | None = None
         # Every namespace of the test, by id: the REST API's account.
         self.account = Account(make=self._for_rest) if account is None else account
 
@@ -68,6 +71,7 @@ class KVFactory:
                     return namespace
         merged = self._options(options)
         namespace = KVNamespace(name, clock=self._clock, id=id, **merged)
+        namespace._shared.watch = self.watch
         self.account.add(namespace._shared, explicit_id=id is not None)
         self.namespaces.append(namespace)
         return namespace
@@ -83,6 +87,7 @@ class KVFactory:
         """A namespace the REST API creates, with the test's options."""
         merged = self._options({})
         namespace = KVNamespace(title, clock=self._clock, id=namespace_id, **merged)
+        namespace._shared.watch = self.watch
         self.namespaces.append(namespace)
         return namespace._shared
 

@@ -18,7 +18,7 @@ from pytest_kv.kv.settings import flag
 from . import clock, strict
 from .clock import FreezegunDriver, FreezerDriver, KVClock, TimeMachineDriver, to_epoch
 from .factory import KVFactory
-from .hooks import NAMESPACES
+from .hooks import NAMESPACES, TEARING_DOWN
 from .options import eventual_defaults, namespace_options, settings_of, test_options
 from .seeding import seed_files_of, seed_from
 from .wrangler import binding_names, config_option_problem, find_config, load_config, no_config
@@ -26,6 +26,8 @@ from .wrapped import Wrappers
 
 # Set when settle() or assert_eventually sets kv_clock up mid-test: where it freezes.
 _FREEZE_AT = pytest.StashKey[float]()
+# The test's kv_clock while it runs.
+RUNNING_CLOCK = pytest.StashKey[KVClock]()
 
 
 class _TestClock:
@@ -50,22 +52,20 @@ class _TestClock:
                 "which is gone. Use namespaces only inside the test that made them, or "
                 "build one with KVNamespace(clock=...) to keep it."
             )
-        if "kv_clock" not in self._request.fixturenames:
-            # Freeze where time is now, not at the whole second: never backwards.
-            self._request.node.stash[_FREEZE_AT] = self.now()
-        try:
-            kv_clock: KVClock = self._request.getfixturevalue("kv_clock")
-        except pytest.FixtureLookupError:
-            raise
-        except Exception as error:  # pytest refuses new fixtures during teardown
-            problem = str(error).splitlines()[0] if str(error) else type(error).__name__
-        else:
-            return kv_clock.advance(seconds)
-        raise RuntimeError(
-            "settle() and assert_eventually move time through kv_clock, which pytest "
-            f"cannot set up now ({problem}); request kv_clock in the fixture or test that "
-            "calls them"
-        )
+        stash = self._request.node.stash
+        running: KVClock | None = stash.get(RUNNING_CLOCK, None)
+        if running is not None:
+            return running.advance(seconds)
+        if stash.get(TEARING_DOWN, False):
+            raise RuntimeError(
+                "settle() and assert_eventually move time through kv_clock, which pytest "
+                "cannot set up during teardown; request kv_clock in the fixture or test "
+                "that calls them"
+            )
+        # Freeze where time is now, not at the whole second: never backwards.
+        stash[_FREEZE_AT] = self.now()
+        kv_clock: KVClock = self._request.getfixturevalue("kv_clock")
+        return kv_clock.advance(seconds)
 
 
 @pytest.fixture
@@ -95,9 +95,11 @@ def kv_clock(request: pytest.FixtureRequest) -> Iterator[KVClock]:
         driver = FreezegunDriver(start)
     test_clock = KVClock(driver)
     test_clock.start()
+    request.node.stash[RUNNING_CLOCK] = test_clock
     try:
         yield test_clock
     finally:
+        del request.node.stash[RUNNING_CLOCK]
         test_clock.stop()
 
 
@@ -129,9 +131,9 @@ def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
     test_clock = _TestClock(request)
     factory = KVFactory(options, test_clock, eventual_defaults=eventual)
     request.node.stash[NAMESPACES] = factory.namespaces
-    wrappers = Wrappers()
+    wrappers = Wrappers(strict.test_files(request))
     if checked:
-        wrappers.start()
+        factory.watch = wrappers.error
     try:
         yield factory
     finally:

@@ -23,6 +23,8 @@ _MARKER_HELP = (
     "the closest marker wins. Options: " + ", ".join(OPTIONS)
 )
 NAMESPACES = pytest.StashKey[list[KVNamespace]]()
+# Set while the test's fixtures are torn down, when pytest sets up no new fixture.
+TEARING_DOWN = pytest.StashKey[bool]()
 STAND_INS = pytest.StashKey[Installation]()
 # kv_api's calls that touched no namespace (listing namespaces, refused requests).
 API_CALLS = pytest.StashKey[list[tuple[Any, ...]]]()
@@ -84,6 +86,11 @@ def _section(calls: list[KVCall], name: str) -> str:
         return timeline(calls, name)
     except Exception as error:  # a report must never break the run
         return f"pytest-kv could not show the calls: {type(error).__name__}: {error}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    item.stash[TEARING_DOWN] = True
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

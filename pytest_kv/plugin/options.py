@@ -101,6 +101,12 @@ OPTIONS: Final[dict[str, Option]] = {
             "list_lag", "eventual: seconds before a change shows in list() (default: 60)", float
         ),
         Option("page_size", "list(): at most this many keys a page (default: no cap)", int),
+        Option(
+            "log_limit",
+            "how many calls ns.calls keeps, and history events in eventual mode, the newest "
+            "ones; 0 keeps all (default: 100000)",
+            int,
+        ),
         Option("read_only", "any write is an error (default: false)", _flag),
         Option(
             "rate_limits",

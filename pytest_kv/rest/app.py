@@ -5,12 +5,13 @@ calling it directly) goes through ``handle``."""
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Final
 
 from pytest_kv.errors import KVError
 from pytest_kv.kv.account import Account
-from pytest_kv.kv.namespace import Namespace
+from pytest_kv.kv.namespace import DEFAULT_LOG_LIMIT, Namespace
 
 from . import auth, bulk, keys, namespaces, values
 from .codes import (
@@ -80,8 +81,8 @@ class RestApp:
         self.lock = threading.Lock()
         # Calls that touched no namespace (listing namespaces, unknown ids, refusals);
         # the others go to their namespace's log. ``calls`` has every one, in order.
-        self.log: list[tuple[Any, ...]] = []
-        self.calls: list[tuple[Any, ...]] = []
+        self.log: deque[tuple[Any, ...]] = deque(maxlen=DEFAULT_LOG_LIMIT)
+        self.calls: deque[tuple[Any, ...]] = deque(maxlen=DEFAULT_LOG_LIMIT)
 
     def request(
         self, method: str, url: str, headers: Any = None, body: bytes | None = None
@@ -117,7 +118,12 @@ class RestApp:
         if call.outcome == "miss":
             problem = None  # a missing key is a miss, as for the binding, not a failure
         record = call.record(problem)
-        (self.log if call.namespace is None else call.namespace.log).append(record)
+        if call.namespace is None:
+            self.log.append(record)
+        elif problem is None:
+            call.namespace.log.append(record)
+        else:
+            call.namespace.failed(record)
         self.calls.append(record)
         return answer
 

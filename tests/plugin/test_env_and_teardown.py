@@ -250,8 +250,8 @@ def test_strict_teardown_catches_swallowed_validation_errors(pytester: pytest.Py
             with pytest.raises(KVError):
                 kv.sync.put("", "v")
 
-        def test_converted_by_the_app(kv):
-            with pytest.raises(RuntimeError):
+        def test_converted_by_the_app_and_caught_by_the_test(kv):
+            with pytest.raises(RuntimeError):  # raised while handling the KV error
                 reread(kv)
 
         @pytest.mark.kv(strict=False)
@@ -264,7 +264,7 @@ def test_strict_teardown_catches_swallowed_validation_errors(pytester: pytest.Py
         """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(passed=5, errors=2)
+    result.assert_outcomes(passed=5, errors=1)
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_swallowed*",
@@ -274,7 +274,7 @@ def test_strict_teardown_catches_swallowed_validation_errors(pytester: pytest.Py
             "*@pytest.mark.kv(strict=False)*",
         ]
     )
-    result.stdout.fnmatch_lines(["*ERROR at teardown of test_converted_by_the_app*"])
+    assert "test_converted_by_the_app" not in result.stdout.str()
 
 
 def test_failure_report_has_a_kv_operations_timeline(pytester: pytest.Pytester) -> None:
