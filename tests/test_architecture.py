@@ -9,7 +9,10 @@ from typing import Final
 
 import pytest
 
-PACKAGE: Final = Path(__file__).parent.parent / "pytest_kv"
+import pytest_kv
+
+# The package as imported: the checkout, or the installed wheel in CI's wheel legs.
+PACKAGE: Final = Path(pytest_kv.__file__).parent
 
 # Each layer may import the layers ranked below it, and its own package.
 RANKS: Final = {
