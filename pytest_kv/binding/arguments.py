@@ -18,6 +18,7 @@ from typing import Any, Final, NamedTuple
 
 from pytest_kv.errors import KVTypeError, did_you_mean, not_sendable, shown
 from pytest_kv.js.convert import check_sendable, to_int32, to_js_string
+from pytest_kv.js.plain import plain_json
 from pytest_kv.kv.keys import Key, key_of
 
 GET_OPTIONS: Final = ("type", "cacheTtl")
@@ -162,6 +163,92 @@ def parse_get(method: str, key: object, args: tuple[Any, ...], kwargs: dict[str,
         if "cacheTtl" in fields:
             cache_ttl = to_int32(fields["cacheTtl"])
     return GetArgs(single, keys, response_type, cache_ttl)
+
+
+def quick_get_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
+    """The ``(type, cacheTtl)`` of a single-key read in the common forms (a type
+    string; keywords or a dict holding a str type, an int cacheTtl, or both), each
+    ``None`` when not given; or ``None`` for ``parse_get`` to decide. Anything unusual
+    goes the general way, so both give the same result."""
+    if args:
+        if kwargs or len(args) != 1:
+            return None
+        options = args[0]
+        if type(options) is str:
+            return options, None
+        if type(options) is not dict:
+            return None
+    else:
+        options = kwargs
+    response_type = options.get("type")
+    cache_ttl = options.get("cacheTtl")
+    known = (response_type is not None) + (cache_ttl is not None)
+    if (
+        known != len(options)
+        or (response_type is not None and type(response_type) is not str)
+        or (cache_ttl is not None and (type(cache_ttl) is not int or not _INT32(cache_ttl)))
+    ):
+        return None
+    return response_type, cache_ttl
+
+
+def quick_list(args: tuple[Any, ...], kwargs: dict[str, Any]) -> ListArgs | None:
+    """``parse_list``'s answer for the common forms (an int limit, str prefix and
+    cursor, as keywords or one dict), or ``None`` for the general way."""
+    if args:
+        if kwargs or len(args) != 1 or type(args[0]) is not dict:
+            return None
+        options = args[0]
+    else:
+        options = kwargs
+    limit = options.get("limit")
+    prefix = options.get("prefix")
+    cursor = options.get("cursor")
+    known = (limit is not None) + (prefix is not None) + (cursor is not None)
+    if (
+        known != len(options)
+        or (limit is not None and (type(limit) is not int or not _INT32(limit)))
+        or (prefix is not None and type(prefix) is not str)
+        or (cursor is not None and type(cursor) is not str)
+    ):
+        return None
+    return ListArgs(limit or 0, prefix, cursor)
+
+
+def quick_put(
+    key: object, value: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[PutArgs, str | None] | None:
+    """``parse_put``'s answer, and the metadata's JSON, for the common forms (a text
+    key, a str or bytes value, integer expirations and plain JSON metadata), or
+    ``None`` for the general way."""
+    if type(key) is not str or type(value) not in (str, bytes):
+        return None
+    if args:
+        if kwargs or len(args) != 1 or type(args[0]) is not dict:
+            return None
+        options = args[0]
+    else:
+        options = kwargs
+    expiration = options.get("expiration")
+    ttl = options.get("expirationTtl")
+    metadata = options.get("metadata")
+    known = (expiration is not None) + (ttl is not None) + (metadata is not None)
+    if (
+        known != len(options)
+        or (expiration is not None and (type(expiration) is not int or not _INT32(expiration)))
+        or (ttl is not None and (type(ttl) is not int or not _INT32(ttl)))
+    ):
+        return None
+    text = None
+    if metadata is not None:
+        text = plain_json(metadata)
+        if text is None:
+            return None
+    return PutArgs(key_of(key), value, expiration, ttl, metadata), text
+
+
+def _INT32(number: int) -> bool:
+    return -0x80000000 <= number <= 0x7FFFFFFF
 
 
 def parse_put(key: object, value: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> PutArgs:

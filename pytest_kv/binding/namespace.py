@@ -161,7 +161,7 @@ class KVNamespace(Instruments):
         """
         __tracebackhide__ = True
         try:
-            if args or kwargs or not operations.put_plain(self, key, value):
+            if not operations.put_quick(self, key, value, args, kwargs):
                 plan = operations.plan_put(self, key, value, args, kwargs)
                 body = plan.body
                 if isinstance(body, bytes):

@@ -10,7 +10,7 @@ import os
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVError
 from pytest_kv.js.json_stringify import json_stringify
@@ -22,17 +22,30 @@ from pytest_kv.kv.keys import Key
 from pytest_kv.kv.limits import (
     MAX_KEY_BYTES,
     MAX_VALUE_BYTES,
+    check_cache_ttl,
     check_key,
     check_list_limit,
+    check_metadata_size,
     check_prefix,
+    resolve_expiration,
 )
 from pytest_kv.kv.listing import list_page
 from pytest_kv.kv.namespace import TRIAL
 from pytest_kv.kv.store import Entry
 
-from .arguments import PutArgs, convert_key, parse_delete, parse_get, parse_list, parse_put
+from .arguments import (
+    PutArgs,
+    convert_key,
+    parse_delete,
+    parse_get,
+    parse_list,
+    parse_put,
+    quick_get_options,
+    quick_list,
+    quick_put,
+)
 from .results import bulk_result, list_result, read_result
-from .values import encode_value
+from .values import TEXT, decode_value, encode_value
 
 if TYPE_CHECKING:
     from pytest_kv.js.jsdict import JsDict
@@ -43,13 +56,27 @@ if TYPE_CHECKING:
 def _options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """The options of a call as the log keeps them: a copy, so that a caller who
     changes its dict afterwards cannot rewrite what the log says was sent."""
-    options = args[0] if args else (kwargs or None)
-    if isinstance(options, dict):
-        return {
-            name: logged_value(value) if isinstance(value, (dict, list)) else value
-            for name, value in options.items()
-        }
-    return options
+    if args:
+        options = args[0]
+        if not isinstance(options, dict):
+            return options
+    elif kwargs:
+        options = kwargs
+        # Python builds a fresh dict for keywords: only the values need copying.
+        for value in options.values():
+            if type(value) not in _SCALARS:
+                break
+        else:
+            return options
+    else:
+        return None
+    return {
+        name: logged_value(value) if isinstance(value, (dict, list)) else value
+        for name, value in options.items()
+    }
+
+
+_SCALARS: Final = frozenset((str, int, float, bool, type(None)))
 
 
 def _logged_key(method: str, key: object) -> Any:
@@ -139,25 +166,51 @@ def read(
     shared = ns._shared
     now = shared.now()
     faults = shared.faults
-    if type(key) is str and not args and not kwargs and faults is None:
-        # The common call, get(key): skip the general argument conversion.
-        try:
-            encoded = key.encode("utf-8")
-        except UnicodeEncodeError:
-            encoded = b""
-        if 2 < len(encoded) <= MAX_KEY_BYTES:
-            count_operation()
-            backend = ns._backend
-            with backend.lock:
-                entry, cache = backend.read(encoded, now, ns._cache_ttl)
-            if with_metadata:
-                result = read_result(entry, None, True, cache)
-            else:
-                result = None if entry is None else entry.value.decode("utf-8", "replace")
-            shared.log.append(
-                (now, ns.location, method, key, None, "miss" if entry is None else "ok", cache)
-            )
-            return result
+    if type(key) is str and faults is None:
+        # The common calls: a text key, no options or a type and a cacheTtl of
+        # exact types. They skip the general argument conversion.
+        options = (None, None) if not args and not kwargs else quick_get_options(args, kwargs)
+        if options is not None:
+            try:
+                encoded = key.encode("utf-8")
+            except UnicodeEncodeError:
+                encoded = b""
+            if 2 < len(encoded) <= MAX_KEY_BYTES:
+                count_operation()
+                response_type, cache_ttl = options
+                if cache_ttl is None:
+                    cache_ttl = ns._cache_ttl
+                else:
+                    check_cache_ttl(GET, cache_ttl)
+                backend = ns._backend
+                with backend.lock:
+                    entry, cache = backend.read(encoded, now, cache_ttl)
+                if with_metadata:
+                    result = read_result(entry, response_type, True, cache)
+                    present = result["value"] is not None
+                elif entry is None:
+                    result, present = None, False
+                elif response_type is None or response_type == TEXT:
+                    result, present = entry.value.decode("utf-8", "replace"), True
+                else:
+                    result = decode_value(entry.value, response_type)
+                    present = result is not None
+                if args:  # checked above: a type, or a dict of a str and an int
+                    logged_options: Any = args[0] if type(args[0]) is str else dict(args[0])
+                else:
+                    logged_options = kwargs or None
+                shared.log.append(
+                    (
+                        now,
+                        ns.location,
+                        method,
+                        key,
+                        logged_options,
+                        "ok" if present else "miss",
+                        cache,
+                    )
+                )
+                return result
     parsed = parse_get(method, key, args, kwargs)
     if parsed.keys is not None:
         count_operation()  # the service checks bulk keys; workerd sends them all
@@ -204,13 +257,24 @@ class PutPlan:
     options: Any
 
 
-def put_plain(ns: KVNamespace, key: object, value: object) -> bool:
-    """``put(key, value)`` with a text key and a str or bytes value and nothing else:
-    the common call, done without the general argument conversion. Returns False,
-    having done nothing, for any other call."""
+def put_quick(
+    ns: KVNamespace, key: object, value: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> bool:
+    """A put in the common forms (a text key, a str or bytes value, integer
+    expirations and plain JSON metadata, no injected faults), done in the general
+    path's order without its argument conversion. Returns False, having done
+    nothing, for any other call."""
     shared = ns._shared
     if shared.faults is not None or type(key) is not str:
         return False
+    if args or kwargs:
+        quick = quick_put(key, value, args, kwargs)
+        if quick is None:
+            return False
+        parsed, metadata = quick
+        expiration, ttl = parsed.expiration, parsed.expiration_ttl
+    else:
+        metadata = expiration = ttl = None
     if type(value) is str:
         try:
             data = value.encode("utf-8")
@@ -227,12 +291,16 @@ def put_plain(ns: KVNamespace, key: object, value: object) -> bool:
     if not 2 < len(encoded) <= MAX_KEY_BYTES or len(data) > MAX_VALUE_BYTES:
         return False
     now = shared.now()
-    count_operation()
+    count_operation()  # workerd's own checks passed: the request is sent
+    if expiration is not None or ttl is not None:
+        expiration = resolve_expiration(int(now // 1), expiration, ttl)
+    if metadata is not None:
+        check_metadata_size(metadata)
     backend = ns._backend
     prepared = None if shared.edge is None else backend.prepare(key, now)
     with shared.store.lock:
-        backend.write(encoded, key, Entry(data), now, ns._cache_ttl, prepared)
-    shared.log.append((now, ns.location, "put", key, None, "ok"))
+        backend.write(encoded, key, Entry(data, expiration, metadata), now, ns._cache_ttl, prepared)
+    shared.log.append((now, ns.location, "put", key, _options(args, kwargs), "ok"))
     return True
 
 
@@ -243,9 +311,14 @@ def plan_put(
     the service's checks that come before it reads the value."""
     shared = ns._shared
     now = shared.now()
-    parsed = parse_put(key, value, args, kwargs)
-    check_key(PUT, parsed.key.name, parsed.key.encoded)
-    metadata = None if parsed.metadata is None else json_stringify(parsed.metadata)
+    quick = quick_put(key, value, args, kwargs)
+    if quick is None:
+        parsed = parse_put(key, value, args, kwargs)
+        check_key(PUT, parsed.key.name, parsed.key.encoded)
+        metadata = None if parsed.metadata is None else json_stringify(parsed.metadata)
+    else:
+        parsed, metadata = quick
+        check_key(PUT, parsed.key.name, parsed.key.encoded)
     body = encode_value(value)
     count_operation()  # workerd's own checks passed: the request is sent
     if shared.faults is not None:
@@ -289,7 +362,7 @@ def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
 def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JsDict:
     shared = ns._shared
     now = shared.now()
-    parsed = parse_list(args, kwargs)
+    parsed = quick_list(args, kwargs) or parse_list(args, kwargs)
     shape = shared.shape
     trial = TRIAL.get()
     if trial is not None and trial.namespace is shared:

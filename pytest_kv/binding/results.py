@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_kv.js.jsdict import JsDict, is_array_index
-from pytest_kv.js.json_parse import json_parse
+from pytest_kv.js.json_memo import parsed_json
 from pytest_kv.kv.keys import Key, name_of
 from pytest_kv.kv.store import Entry
 
@@ -15,7 +15,7 @@ from .values import TEXT, decode_value
 
 def metadata_of(entry: Entry) -> Any:
     """The entry's metadata as a fresh object, so callers cannot change the store."""
-    return None if entry.metadata is None else json_parse(entry.metadata)
+    return None if entry.metadata is None else parsed_json(entry.metadata)
 
 
 def read_result(
@@ -65,16 +65,20 @@ def key_entry(key: bytes, entry: Entry) -> JsDict:
     if entry.expiration is not None:
         item["expiration"] = entry.expiration
     if entry.metadata is not None:
-        item["metadata"] = json_parse(entry.metadata)
+        item["metadata"] = metadata_of(entry)
     return item
 
 
 def list_result(entries: list[tuple[bytes, Entry]], cursor: str | None) -> JsDict:
     """A ``list()`` page exactly as production shapes it: ``cursor`` only while
     ``list_complete`` is false, and ``cacheStatus`` always."""
-    result = JsDict(
-        keys=[key_entry(key, entry) for key, entry in entries], list_complete=cursor is None
-    )
+    keys = []
+    for key, entry in entries:
+        if entry.expiration is None and entry.metadata is None:
+            keys.append(JsDict(name=key.decode("utf-8", "surrogatepass")))  # most keys
+        else:
+            keys.append(key_entry(key, entry))
+    result = JsDict(keys=keys, list_complete=cursor is None)
     if cursor is not None:
         result["cursor"] = cursor
     result["cacheStatus"] = None

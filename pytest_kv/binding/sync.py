@@ -56,7 +56,7 @@ class SyncKVNamespace:
         """Blocking ``put``; a stream value must not wait on real I/O."""
         __tracebackhide__ = True
         try:
-            if args or kwargs or not operations.put_plain(self._ns, key, value):
+            if not operations.put_quick(self._ns, key, value, args, kwargs):
                 plan = operations.plan_put(self._ns, key, value, args, kwargs)
                 body = plan.body
                 if isinstance(body, bytes):

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from pytest_kv.errors import PUT_VALUE_TYPE, UNKNOWN_RESPONSE_TYPE, KVTypeError, not_sendable
 from pytest_kv.js.convert import to_js_string
-from pytest_kv.js.json_parse import json_parse
+from pytest_kv.js.json_memo import parsed_json
 from pytest_kv.js.text import decode_text, encode_text
 from pytest_kv.kv.limits import MAX_VALUE_BYTES, value_too_large
 
@@ -103,7 +103,7 @@ def decode_value(data: bytes, response_type: str) -> Any:
     if response_type == TEXT:
         return decode_text(data)
     if response_type == JSON:
-        return json_parse(decode_text(data))
+        return parsed_json(data)
     if response_type == ARRAY_BUFFER:
         return memoryview(bytearray(data))
     if response_type == STREAM:

@@ -83,6 +83,8 @@ def check_sendable(value: object) -> None:
         raise not_sendable(value)
     if not isinstance(value, _CONTAINERS):
         return
+    if type(value) is dict and all(type(item) in _SCALARS for item in value.values()):
+        return  # options and flat metadata: nothing inside to walk
     # Iterative, so that deep values cannot exhaust Python's stack; the path of
     # containers being walked tells a cycle from an object that is shared.
     path = {id(value)}
@@ -104,6 +106,8 @@ def check_sendable(value: object) -> None:
 
 
 _CONTAINERS: Final = (dict, list, set, frozenset)
+# Members that need no walk (exact types: a subclass of str may be anything).
+_SCALARS: Final = frozenset((str, int, float, bool, type(None), bytes))
 
 
 def _items(container: object) -> Iterator[object]:

@@ -33,8 +33,17 @@ def _js_number(text: str) -> int | float:
     return x
 
 
+def _js_int(text: str) -> int | float:
+    # Up to 15 digits is always a safe integer.
+    return int(text) if len(text) < 16 else _js_number(text)
+
+
 def _js_object(pairs: list[tuple[str, Any]]) -> JsDict:
-    return JsDict(js_property_order(pairs))
+    result = JsDict(pairs)
+    for name in result:
+        if name[:1] in _DIGITS:  # array-index keys come first in JavaScript
+            return JsDict(js_property_order(result.items()))
+    return result
 
 
 class _NotJsonError(Exception):
@@ -46,6 +55,14 @@ def _reject_constant(name: str) -> Any:
 
 
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_DIGITS: Final = frozenset("0123456789")
+# Built once: json.loads() with hooks builds a decoder on every call.
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_js_object,
+    parse_int=_js_int,
+    parse_float=_js_number,
+    parse_constant=_reject_constant,
+).decode
 _ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -100,15 +117,9 @@ def json_parse(text: str) -> object:
     """
     # Surrogate characters in the text itself need UTF-16 semantics that json.loads
     # lacks (in JS an escaped high surrogate next to a raw low one forms a pair).
-    if _SURROGATE.search(text) is None:
+    if text.isascii() or _SURROGATE.search(text) is None:
         try:
-            return json.loads(
-                text,
-                object_pairs_hook=_js_object,
-                parse_int=_js_number,
-                parse_float=_js_number,
-                parse_constant=_reject_constant,
-            )
+            return _DECODER(text)
         except (ValueError, RecursionError, _NotJsonError):
             pass
     return _V8JsonParser(text).parse()

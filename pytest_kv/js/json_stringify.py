@@ -20,6 +20,7 @@ from .convert import (
     utc_of,
 )
 from .jsdict import js_property_order
+from .plain import plain_json
 from .text import join_surrogates
 
 __all__ = ["json_stringify"]
@@ -41,6 +42,9 @@ def json_stringify(value: object) -> str | None:
         >>> json_stringify({"b": 1.0, 2: [None, float("nan")], "a": "\\u2028"})
         '{"2":[null,null],"b":1,"a":"\\u2028"}'
     """
+    text = plain_json(value)  # the common case, in C
+    if text is not None:
+        return text
     check_sendable(value)
     return _json(value)
 

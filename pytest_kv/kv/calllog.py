@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, Final
 
 __all__ = ["KVCall"]
 
@@ -55,7 +55,12 @@ def matches(call: KVCall, method: str | None, key: str | None, location: str | N
 def logged_value(value: object) -> object:
     """A value for the log to keep: a deep copy of a dict or list where one can be
     made (the caller may change the original), else the value itself."""
+    if type(value) is dict and all(type(item) in _SCALARS for item in value.values()):
+        return dict(value)  # flat metadata: nothing inside can change
     try:
         return copy.deepcopy(value)
     except Exception:  # an object that cannot be copied
         return value
+
+
+_SCALARS: Final = frozenset((str, int, float, bool, type(None), bytes))

@@ -87,7 +87,12 @@ class PageShape:
 
 def encode_cursor(position: Position) -> str:
     payload = bytes((position.flags, min(position.pages, 255))) + (position.after or b"")
-    return _CURSOR_TAG + base64.urlsafe_b64encode(payload).decode("ascii").rstrip("=")
+    text = binascii.b2a_base64(payload, newline=False).translate(_URLSAFE)
+    return _CURSOR_TAG + text.rstrip(b"=").decode("ascii")
+
+
+_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
+_START: Final = Position()
 
 
 def decode_cursor(cursor: str) -> Position:
@@ -135,7 +140,7 @@ def list_page(
     the next page (``None`` when the listing is complete). ``limit`` and ``prefix``
     are already checked by the front door, whose rules differ."""
     fresh = not cursor
-    at = Position() if fresh else decode_cursor(cursor or "")
+    at = _START if fresh else decode_cursor(cursor or "")
     if at.flags & _ENDING:
         return [], None
     if shape is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVSyntaxError, http_error
-from pytest_kv.js.json_parse import json_parse
+from pytest_kv.js.json_memo import parsed_json
 from pytest_kv.js.text import decode_text, utf16_length
 
 from .faults import Faults
@@ -97,11 +97,10 @@ def bulk_type(response_type: str | None) -> str:
 
 
 def _bulk_value(entry: Entry, response_type: str) -> Any:
-    text = decode_text(entry.value)
     if response_type == TEXT:
-        return text
+        return decode_text(entry.value)
     try:
-        return json_parse(text)
+        return parsed_json(entry.value)
     except KVSyntaxError:
         raise http_error(
             GET_BULK, 400, "At least one of the requested keys corresponds to a non-json value"

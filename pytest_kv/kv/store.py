@@ -70,9 +70,16 @@ class Store:
         return entry
 
     def put(self, key: bytes, entry: Entry) -> None:
-        self._entries[key] = entry
+        entries = self._entries
         second = entry.expiration
-        if second is not None:
+        if second is None:
+            entries[key] = entry
+            return
+        before = entries.get(key)
+        entries[key] = entry
+        # A key rewritten with the same expiration is in its bucket already: a loop
+        # that refreshes a session under a frozen clock must not grow the bucket.
+        if before is None or before.expiration != second:
             bucket = self._expiring.get(second)
             if bucket is None:
                 bucket = self._expiring[second] = []
