@@ -14,6 +14,7 @@ PACKAGE: Final = Path(__file__).parent.parent / "pytest_kv"
 # Each layer may import the layers ranked below it, and its own package.
 RANKS: Final = {
     "errors": 0,
+    "suspension": 0,
     "js": 1,
     "kv": 2,
     "binding": 3,
