@@ -1,0 +1,447 @@
+"""The race explorer: run concurrent invocations against a namespace under every
+interleaving of their KV calls that can differ, and check an invariant after each.
+
+In production every KV call is I/O, so concurrent requests interleave at each
+``await``; the bug users write first is read-modify-write (two requests read a
+counter, both write it back, one update is lost). ``assert_race_free`` finds it
+deterministically, from sync and async tests alike, and prints the failing
+interleaving as a timeline with a ``schedule=`` value that replays it exactly. The
+engine is ``schedules`` (how schedules are run and enumerated); the words are
+``race_report``'s.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from pytest_kv.binding.namespace import KVNamespace
+from pytest_kv.errors import shown
+from pytest_kv.suspension import DRIVER
+
+from .arguments import namespace_of, seconds_of
+from .race_report import failure_text, parse_schedule, schedule_text, wrapped
+from .schedules import EXPLORING, Ending, Move, Program, explore, replay, snapshot
+
+__all__ = ["RaceFailure", "RaceOutcome", "RaceResult", "assert_race_free", "explore_races"]
+
+SETTLE: Final = "settle"
+
+
+@dataclass(frozen=True, eq=False)
+class RaceFailure:
+    """One way the invocations went wrong: the first schedule that led there.
+
+    ``schedule`` replays it (``schedule=failure.schedule``); ``error`` is what an
+    invocation raised (``invocation`` is its number) or what the invariant raised
+    (``invocation`` is None); ``truth`` is the namespace's final truth (key to text);
+    ``results`` are the invocations' return values; ``report`` is the full text, the
+    timeline included.
+
+    Example::
+
+        found = explore_races(increment, increment, ns=kv, invariant=counted_twice)
+        print(found.failures[0].report)
+    """
+
+    schedule: str
+    error: BaseException
+    invocation: int | None
+    truth: dict[str, str]
+    results: tuple[Any, ...]
+    report: str = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class RaceOutcome:
+    """One distinct final state: the namespace's truth (key to text), how many
+    schedules ended in it, and the first of them (``schedule``).
+
+    Example: ``{tuple(o.truth.items()) for o in found.outcomes}``.
+    """
+
+    truth: dict[str, str]
+    schedule: str
+    schedules: int
+
+
+@dataclass(frozen=True, eq=False)
+class RaceResult:
+    """What ``explore_races`` found.
+
+    ``schedules`` is how many complete schedules ran (``random`` of them drawn at
+    random), ``exhaustive`` whether they cover every interleaving that can differ;
+    ``failed`` counts the failing schedules and ``failures`` lists each distinct failure
+    (by error and final truth) with its first schedule; ``outcomes`` lists the distinct
+    final states. ``ok`` is true when nothing failed; ``report`` says it all in words.
+
+    Example::
+
+        found = explore_races(sign_up, sign_up, ns=kv, invariant=one_owner)
+        assert not found.ok
+        assert found.failures[0].schedule == "0 1 0 1"
+    """
+
+    schedules: int
+    exhaustive: bool
+    random: int
+    failed: int
+    failures: tuple[RaceFailure, ...]
+    outcomes: tuple[RaceOutcome, ...]
+    seed: int
+    report: str = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every schedule passed."""
+        return self.failed == 0
+
+    def __str__(self) -> str:
+        return self.report
+
+
+def explore_races(
+    *invocations: Callable[..., Any],
+    ns: KVNamespace,
+    invariant: Callable[..., Any] | None = None,
+    locations: Sequence[str | None] | None = None,
+    advance: Sequence[float | str] | None = None,
+    max_schedules: int = 1000,
+    random_schedules: int = 100,
+    seed: int = 0,
+    schedule: str | Sequence[int | str] | None = None,
+) -> RaceResult:
+    """Run ``invocations`` concurrently under every interleaving of their KV calls
+    that can differ, and report what happened; ``assert_race_free`` is its
+    asserting twin (see it for the arguments). Nothing is raised for a failing
+    schedule: look at ``result.ok``, ``result.failures`` and ``result.outcomes``.
+
+    Example::
+
+        found = explore_races(increment, increment, ns=kv)
+        assert {o.truth["counter"] for o in found.outcomes} == {"1", "2"}
+    """
+    __tracebackhide__ = True
+    return _explore("explore_races", invocations, ns, invariant, locations, advance,
+                    max_schedules, random_schedules, seed, schedule)  # fmt: skip
+
+
+def assert_race_free(
+    *invocations: Callable[..., Any],
+    ns: KVNamespace,
+    invariant: Callable[..., Any] | None = None,
+    locations: Sequence[str | None] | None = None,
+    advance: Sequence[float | str] | None = None,
+    max_schedules: int = 1000,
+    random_schedules: int = 100,
+    seed: int = 0,
+    schedule: str | Sequence[int | str] | None = None,
+) -> RaceResult:
+    """Check that concurrent ``invocations`` keep ``invariant`` however their KV
+    calls interleave; on failure, show the interleaving and how to replay it.
+
+    Each invocation is an async function called with the namespace (its own copy of
+    ``ns``, as seen from its location). The explorer steps them itself, without an
+    event loop, and decides at each KV call which waiting call completes next, so it
+    works from sync and async tests and no real time passes. Every schedule starts
+    from ``ns``'s truth as it is now, on a fresh copy: ``ns`` itself is not changed.
+
+    - ``invariant(ns)`` (or ``invariant(ns, results)``, with the invocations' return
+      values in order) is called after each schedule on that schedule's namespace; it
+      fails by raising (an ``assert``) or by returning False. An exception inside an
+      invocation is a failure too.
+    - ``locations``: where each invocation runs (one per invocation; None for ``ns``'s
+      own location). Writes reach other locations only by propagation.
+    - ``advance``: clock moves the explorer may insert between two steps: seconds, or
+      ``"settle"`` (as far as ``ns.settle()`` would go). Default: ``["settle"]`` for
+      an eventual namespace, none for a strong one.
+    - ``max_schedules``: how many schedules to explore systematically; if more can
+      differ, ``random_schedules`` random ones follow, drawn from ``seed``.
+    - ``schedule``: run exactly this schedule (the value a failure report prints).
+
+    Returns the ``RaceResult`` when every schedule passes.
+
+    Example::
+
+        async def increment(kv):
+            count = int(await kv.get("counter") or 0)
+            await kv.put("counter", str(count + 1))
+
+        def counted_twice(kv):
+            assert kv.peek("counter").text == "2"
+
+        assert_race_free(increment, increment, ns=kv, invariant=counted_twice)
+        # AssertionError: ... a timeline of the lost update, and schedule="0 1 0 1"
+    """
+    __tracebackhide__ = True
+    found = _explore("assert_race_free", invocations, ns, invariant, locations, advance,
+                     max_schedules, random_schedules, seed, schedule)  # fmt: skip
+    if not found.ok:
+        raise AssertionError(found.report) from found.failures[0].error
+    return found
+
+
+# -- arguments ---------------------------------------------------------------------------
+
+
+def _names(invocations: tuple[Any, ...], helper: str) -> tuple[str, ...]:
+    if not invocations:
+        raise TypeError(f"{helper}: give the invocations to run, e.g. {helper}(a, b, ns=kv)")
+    names = []
+    for index, fn in enumerate(invocations):
+        if inspect.iscoroutine(fn):
+            fn.close()
+            raise TypeError(
+                f"{helper}: invocation [{index}] is a coroutine, not an async function: "
+                "pass the function itself (increment, not increment(kv)); the explorer "
+                "calls it with the namespace for every schedule"
+            )
+        if not callable(fn):
+            raise TypeError(
+                f"{helper}: invocation [{index}] must be an async function taking the "
+                f"namespace, got {shown(fn)}"
+            )
+        _check_arity(fn, 1, f"{helper}: invocation [{index}] {_name(fn)}")
+        names.append(_name(fn))
+    return tuple(names)
+
+
+def _name(fn: Any) -> str:
+    """An invocation's name in the report: ``increment``, ``Worker.fetch``."""
+    inner = getattr(fn, "func", fn)  # functools.partial
+    name = str(getattr(inner, "__qualname__", None) or getattr(inner, "__name__", repr(fn)))
+    return name.rpartition("<locals>.")[2]
+
+
+def _positional(fn: Any) -> int | None:
+    """How many positional arguments ``fn`` takes (None: any number)."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature
+        return None
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(
+        p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        and p.default is inspect.Parameter.empty
+        for p in parameters
+    )
+
+
+def _check_arity(fn: Any, count: int, what: str) -> None:
+    taken = _positional(fn)
+    if taken is not None and taken != count:
+        raise TypeError(
+            f"{what} must take the namespace as its one argument, but it takes {taken}; "
+            "wrap it: lambda kv: handler(kv, request)"
+        )
+
+
+def _invariant(invariant: object, helper: str) -> bool:
+    """Whether the invariant also takes the results."""
+    if invariant is None:
+        return False
+    if not callable(invariant):
+        raise TypeError(
+            f"{helper}: invariant must be a function of the namespace (or of the "
+            f"namespace and the results), got {shown(invariant)}"
+        )
+    taken = _positional(invariant)
+    if taken not in (None, 1, 2):
+        raise TypeError(
+            f"{helper}: invariant must take (ns) or (ns, results), but it takes {taken} arguments"
+        )
+    return taken == 2
+
+
+def _locations(locations: object, ns: KVNamespace, count: int, helper: str) -> tuple[str, ...]:
+    if locations is None:
+        return (ns.location,) * count
+    if isinstance(locations, str) or not isinstance(locations, (list, tuple)):
+        raise TypeError(
+            f"{helper}: locations must be a list with one location per invocation, got "
+            f"{shown(locations)}"
+        )
+    if len(locations) != count:
+        raise ValueError(
+            f"{helper}: locations has {len(locations)} entries for {count} invocations; "
+            "give one per invocation (None for the namespace's own)"
+        )
+    chosen = []
+    for where in locations:
+        if where is None:
+            chosen.append(ns.location)
+            continue
+        if not isinstance(where, str) or where not in ns.locations:
+            raise ValueError(
+                f"{helper}: unknown location {shown(where)}; the locations of namespace "
+                f"{ns.name!r} are: {', '.join(ns.locations)}"
+            )
+        chosen.append(where)
+    return tuple(chosen)
+
+
+def _moves(advance: object, ns: KVNamespace, helper: str) -> tuple[Move, ...]:
+    eventual = ns._shared.edge is not None
+    if advance is None:
+        return (Move(None),) if eventual else ()
+    if isinstance(advance, (str, int, float)) or not isinstance(advance, (list, tuple)):
+        raise TypeError(
+            f"{helper}: advance must be a list of clock moves (seconds, or 'settle'), "
+            f"got {shown(advance)}"
+        )
+    moves = []
+    for move in advance:
+        if move == SETTLE:
+            if not eventual:
+                raise ValueError(
+                    f"{helper}: advance 'settle' needs consistency='eventual': a strong "
+                    "namespace has nothing to settle (give seconds to move its clock)"
+                )
+            moves.append(Move(None))
+        elif isinstance(move, str):
+            raise ValueError(f"{helper}: a clock move is seconds or 'settle', got {move!r}")
+        else:
+            seconds = seconds_of(move, helper, "a clock move")
+            if seconds <= 0:
+                raise ValueError(f"{helper}: a clock move must be more than 0 seconds")
+            moves.append(Move(seconds))
+    return tuple(dict.fromkeys(moves))
+
+
+def _count(value: object, least: int, helper: str, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{helper}: {what} must be a whole number >= {least}, got {shown(value)}")
+    return value
+
+
+# -- exploring ---------------------------------------------------------------------------
+
+
+def _explore(
+    helper: str,
+    invocations: tuple[Any, ...],
+    ns: object,
+    invariant: Any,
+    locations: object,
+    advance: object,
+    max_schedules: object,
+    random_schedules: object,
+    seed: object,
+    schedule: object,
+) -> RaceResult:
+    __tracebackhide__ = True
+    if DRIVER.get() is EXPLORING:
+        raise RuntimeError(f"{helper} cannot run inside an invocation it explores")
+    namespace = namespace_of(ns, helper)
+    names = _names(invocations, helper)
+    with_results = _invariant(invariant, helper)
+    where = _locations(locations, namespace, len(invocations), helper)
+    moves = _moves(advance, namespace, helper)
+    max_schedules = _count(max_schedules, 1, helper, "max_schedules")
+    random_schedules = _count(random_schedules, 0, helper, "random_schedules")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"{helper}: seed must be an int, got {shown(seed)}")
+    program = Program(
+        invocations=tuple(invocations),
+        names=names,
+        locations=where,
+        source=namespace,
+        truth=snapshot(namespace),
+        start=namespace._now(),
+        invariant=invariant,
+        with_results=with_results,
+        moves=moves,
+        context=contextvars.copy_context(),
+    )
+    if schedule is not None:
+        choices, text = parse_schedule(schedule, len(invocations), helper)
+        endings = [replay(program, choices, text)]
+        exhaustive, drawn, how = True, 0, f"the schedule given ({text!r})"
+    else:
+        exploration = explore(program, max_schedules, random_schedules, seed)
+        endings, exhaustive, drawn = exploration.endings, exploration.exhaustive, exploration.random
+        how = _how(len(endings), exhaustive, drawn, max_schedules, seed)
+    return _result(helper, program, endings, exhaustive, drawn, seed, how)
+
+
+def _how(total: int, exhaustive: bool, drawn: int, bound: int, seed: int) -> str:
+    if exhaustive:
+        return (
+            f"every distinct interleaving of the invocations' KV calls ({total} "
+            f"schedule{'s' if total != 1 else ''}; orders that only swap independent calls "
+            "are skipped)"
+        )
+    return (
+        f"{total - drawn} schedules systematically (max_schedules={bound} was reached "
+        f"before every interleaving was), then {drawn} random ones (seed={seed})"
+    )
+
+
+def _result(
+    helper: str,
+    program: Program,
+    endings: list[Ending],
+    exhaustive: bool,
+    drawn: int,
+    seed: int,
+    how: str,
+) -> RaceResult:
+    outcomes: dict[object, list[Any]] = {}
+    failures: dict[object, RaceFailure] = {}
+    failed = 0
+    for ending in endings:
+        schedule = schedule_text(ending.choices)
+        seen = outcomes.setdefault(ending.truth, [schedule, 0])
+        seen[1] += 1
+        error = ending.error
+        if error is None:
+            continue
+        failed += 1
+        kind = (ending.truth, ending.failed_invocation, type(error), str(error))
+        if kind not in failures:
+            failures[kind] = RaceFailure(
+                schedule,
+                error,
+                ending.failed_invocation,
+                _truth_of(ending.truth),
+                ending.results,
+                failure_text(ending, program, helper),
+            )
+    total = len(endings)
+    if failed:
+        first = next(iter(failures.values()))
+        report = (
+            f"{helper}: {failed} of {total} schedule{'s' if total != 1 else ''} failed.\n"
+            f"{wrapped(f'The explorer ran {how}. The first that failed:')}\n\n{first.report}"
+        )
+        if len(failures) > 1:
+            report += (
+                f"\n\n{len(failures) - 1} other distinct failure"
+                f"{'s' if len(failures) > 2 else ''}: "
+                + "; ".join(f'schedule="{f.schedule}"' for f in list(failures.values())[1:4])
+                + (" ..." if len(failures) > 4 else "")
+            )
+    else:
+        report = f"{helper}: every schedule passed.\n" + wrapped(f"The explorer ran {how}.")
+    truths = [
+        RaceOutcome(_truth_of(key), schedule, count) for key, (schedule, count) in outcomes.items()
+    ]
+    return RaceResult(
+        schedules=total,
+        exhaustive=exhaustive,
+        random=drawn,
+        failed=failed,
+        failures=tuple(failures.values()),
+        outcomes=tuple(truths),
+        seed=seed,
+        report=report,
+    )
+
+
+def _truth_of(key: object) -> dict[str, str]:
+    assert isinstance(key, tuple)
+    return {name: value.decode("utf-8", "replace") for name, value, _, _ in key}
