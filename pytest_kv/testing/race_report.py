@@ -14,7 +14,8 @@ from typing import Final
 from pytest_kv.errors import shown
 
 from .arguments import seconds_text
-from .schedules import Choice, Ending, Move, Program, Step
+from .executions import Choice, Ending, Move, Program
+from .observations import Step
 
 _MOVE: Final = re.compile(r"\+(\d+(?:\.\d+)?)s?")
 _PACKAGE: Final = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -23,7 +24,7 @@ HOW_TO_READ: Final = (
     "How to read it: each invocation runs until it awaits a KV call; the explorer then "
     "chooses which waiting call completes next, so each step is one call completing, in "
     "that order. A read shows what it returned, a write what it stored; `clock +Ns` "
-    "moves time between steps (eventual namespaces)."
+    "moves time between two steps (the clock moves of advance=)."
 )
 NO_TRANSACTIONS: Final = (
     "KV has no transactions and no compare-and-swap: requests that read a key, change "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -23,8 +24,9 @@ from pytest_kv.errors import shown
 from pytest_kv.suspension import DRIVER
 
 from .arguments import namespace_of, seconds_of
+from .executions import EXPLORING, Ending, Move, Program, UsageError, snapshot
 from .race_report import failure_text, parse_schedule, schedule_text, wrapped
-from .schedules import EXPLORING, Ending, Move, Program, explore, replay, snapshot
+from .schedules import explore, run
 
 __all__ = ["RaceFailure", "RaceOutcome", "RaceResult", "assert_race_free", "explore_races"]
 
@@ -359,7 +361,7 @@ def _explore(
     )
     if schedule is not None:
         choices, text = parse_schedule(schedule, len(invocations), helper)
-        endings = [replay(program, choices, text)]
+        endings = [run(program, choices)]
         exhaustive, drawn, how = True, 0, f"the schedule given ({text!r})"
     else:
         exploration = explore(program, max_schedules, random_schedules, seed)
@@ -401,8 +403,9 @@ def _result(
         if error is None:
             continue
         failed += 1
-        kind = (ending.truth, ending.failed_invocation, type(error), str(error))
+        kind = _kind(ending)
         if kind not in failures:
+            ending = _observed(program, ending)
             failures[kind] = RaceFailure(
                 schedule,
                 error,
@@ -440,6 +443,33 @@ def _result(
         seed=seed,
         report=report,
     )
+
+
+_ADDRESS: Final = re.compile(r"0x[0-9a-fA-F]+")
+
+
+def _kind(ending: Ending) -> tuple[object, ...]:
+    """What makes two failures the same: the final truth, who failed, and how (the
+    message without object addresses, which pytest's rewritten asserts show)."""
+    error = ending.error
+    return (ending.truth, ending.failed_invocation, type(error), _ADDRESS.sub("", str(error)))
+
+
+def _observed(program: Program, ending: Ending) -> Ending:
+    """The same schedule again, watched step by step for its timeline (exploring
+    without watching is faster, and most schedules are never shown)."""
+    if ending.steps or not ending.choices:
+        return ending
+    again = run(program, ending.choices)
+    if _kind(again) != _kind(ending):
+        raise UsageError(
+            f"the invocations did not repeat themselves: schedule "
+            f"{schedule_text(ending.choices)!r} ended differently when run again. The "
+            "explorer re-runs them for every schedule, so they must decide only by what "
+            "they read from the namespace (no random numbers, no real time, no state "
+            "kept between runs)"
+        )
+    return again
 
 
 def _truth_of(key: object) -> dict[str, str]:
