@@ -170,7 +170,7 @@ def _where(error: BaseException) -> str:
 
 def _error_text(error: BaseException) -> str:
     text = "".join(traceback.format_exception_only(type(error), error)).strip()
-    return text.replace("\n", "\n    ")
+    return "\n    ".join(line.rstrip() for line in text.splitlines())
 
 
 def _truth_text(ending: Ending) -> str:
