@@ -170,7 +170,8 @@ def _where(error: BaseException) -> str:
 
 def _error_text(error: BaseException) -> str:
     text = "".join(traceback.format_exception_only(type(error), error)).strip()
-    return "\n    ".join(line.rstrip() for line in text.splitlines())
+    lines = [line.rstrip() for line in text.splitlines()]
+    return "\n".join([lines[0], *(f"    {line}" if line else "" for line in lines[1:])])
 
 
 def _truth_text(ending: Ending) -> str:
