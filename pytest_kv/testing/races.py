@@ -5,15 +5,16 @@ In production every KV call is I/O, so concurrent requests interleave at each
 ``await``; the bug users write first is read-modify-write (two requests read a
 counter, both write it back, one update is lost). ``assert_race_free`` finds it
 deterministically, from sync and async tests alike, and prints the failing
-interleaving as a timeline with a ``schedule=`` value that replays it exactly. The
-engine is ``schedules`` (how schedules are run and enumerated); the words are
-``race_report``'s.
+interleaving as a timeline with a ``schedule=`` value that replays it exactly.
+
+The engine: ``executions`` runs one schedule, ``footprints`` says which steps commute,
+``schedules`` searches, ``observations`` records what a shown schedule's steps saw;
+``race_report`` words it, and ``race_arguments`` checks what the user passed.
 """
 
 from __future__ import annotations
 
 import contextvars
-import inspect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,14 +24,19 @@ from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.errors import shown
 from pytest_kv.suspension import DRIVER
 
-from .arguments import namespace_of, seconds_of
-from .executions import EXPLORING, Ending, Move, Program, UsageError, snapshot
+from .arguments import namespace_of
+from .executions import EXPLORING, Ending, Program, UsageError, snapshot
+from .race_arguments import (
+    count_of,
+    invariant_takes_results,
+    locations_of,
+    moves_of,
+    names_of_invocations,
+)
 from .race_report import failure_text, parse_schedule, schedule_text, wrapped
 from .schedules import explore, run
 
 __all__ = ["RaceFailure", "RaceOutcome", "RaceResult", "assert_race_free", "explore_races"]
-
-SETTLE: Final = "settle"
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,140 +192,6 @@ def assert_race_free(
     return found
 
 
-# -- arguments ---------------------------------------------------------------------------
-
-
-def _names(invocations: tuple[Any, ...], helper: str) -> tuple[str, ...]:
-    if not invocations:
-        raise TypeError(f"{helper}: give the invocations to run, e.g. {helper}(a, b, ns=kv)")
-    names = []
-    for index, fn in enumerate(invocations):
-        if inspect.iscoroutine(fn):
-            fn.close()
-            raise TypeError(
-                f"{helper}: invocation [{index}] is a coroutine, not an async function: "
-                "pass the function itself (increment, not increment(kv)); the explorer "
-                "calls it with the namespace for every schedule"
-            )
-        if not callable(fn):
-            raise TypeError(
-                f"{helper}: invocation [{index}] must be an async function taking the "
-                f"namespace, got {shown(fn)}"
-            )
-        _check_arity(fn, 1, f"{helper}: invocation [{index}] {_name(fn)}")
-        names.append(_name(fn))
-    return tuple(names)
-
-
-def _name(fn: Any) -> str:
-    """An invocation's name in the report: ``increment``, ``Worker.fetch``."""
-    inner = getattr(fn, "func", fn)  # functools.partial
-    name = str(getattr(inner, "__qualname__", None) or getattr(inner, "__name__", repr(fn)))
-    return name.rpartition("<locals>.")[2]
-
-
-def _positional(fn: Any) -> int | None:
-    """How many positional arguments ``fn`` takes (None: any number)."""
-    try:
-        parameters = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):  # a builtin without a signature
-        return None
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
-        return None
-    return sum(
-        p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        and p.default is inspect.Parameter.empty
-        for p in parameters
-    )
-
-
-def _check_arity(fn: Any, count: int, what: str) -> None:
-    taken = _positional(fn)
-    if taken is not None and taken != count:
-        raise TypeError(
-            f"{what} must take the namespace as its one argument, but it takes {taken}; "
-            "wrap it: lambda kv: handler(kv, request)"
-        )
-
-
-def _invariant(invariant: object, helper: str) -> bool:
-    """Whether the invariant also takes the results."""
-    if invariant is None:
-        return False
-    if not callable(invariant):
-        raise TypeError(
-            f"{helper}: invariant must be a function of the namespace (or of the "
-            f"namespace and the results), got {shown(invariant)}"
-        )
-    taken = _positional(invariant)
-    if taken not in (None, 1, 2):
-        raise TypeError(
-            f"{helper}: invariant must take (ns) or (ns, results), but it takes {taken} arguments"
-        )
-    return taken == 2
-
-
-def _locations(locations: object, ns: KVNamespace, count: int, helper: str) -> tuple[str, ...]:
-    if locations is None:
-        return (ns.location,) * count
-    if isinstance(locations, str) or not isinstance(locations, (list, tuple)):
-        raise TypeError(
-            f"{helper}: locations must be a list with one location per invocation, got "
-            f"{shown(locations)}"
-        )
-    if len(locations) != count:
-        raise ValueError(
-            f"{helper}: locations has {len(locations)} entries for {count} invocations; "
-            "give one per invocation (None for the namespace's own)"
-        )
-    chosen = []
-    for where in locations:
-        if where is None:
-            chosen.append(ns.location)
-            continue
-        if not isinstance(where, str) or where not in ns.locations:
-            raise ValueError(
-                f"{helper}: unknown location {shown(where)}; the locations of namespace "
-                f"{ns.name!r} are: {', '.join(ns.locations)}"
-            )
-        chosen.append(where)
-    return tuple(chosen)
-
-
-def _moves(advance: object, ns: KVNamespace, helper: str) -> tuple[Move, ...]:
-    eventual = ns._shared.edge is not None
-    if advance is None:
-        return (Move(None),) if eventual else ()
-    if isinstance(advance, (str, int, float)) or not isinstance(advance, (list, tuple)):
-        raise TypeError(
-            f"{helper}: advance must be a list of clock moves (seconds, or 'settle'), "
-            f"got {shown(advance)}"
-        )
-    moves = []
-    for move in advance:
-        if move == SETTLE:
-            if not eventual:
-                raise ValueError(
-                    f"{helper}: advance 'settle' needs consistency='eventual': a strong "
-                    "namespace has nothing to settle (give seconds to move its clock)"
-                )
-            moves.append(Move(None))
-        elif isinstance(move, str):
-            raise ValueError(f"{helper}: a clock move is seconds or 'settle', got {move!r}")
-        else:
-            seconds = seconds_of(move, helper, "a clock move")
-            if seconds <= 0:
-                raise ValueError(f"{helper}: a clock move must be more than 0 seconds")
-            moves.append(Move(seconds))
-    return tuple(dict.fromkeys(moves))
-
-
-def _count(value: object, least: int, helper: str, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValueError(f"{helper}: {what} must be a whole number >= {least}, got {shown(value)}")
-    return value
-
-
 # -- exploring ---------------------------------------------------------------------------
 
 
@@ -339,12 +211,12 @@ def _explore(
     if DRIVER.get() is EXPLORING:
         raise RuntimeError(f"{helper} cannot run inside an invocation it explores")
     namespace = namespace_of(ns, helper)
-    names = _names(invocations, helper)
-    with_results = _invariant(invariant, helper)
-    where = _locations(locations, namespace, len(invocations), helper)
-    moves = _moves(advance, namespace, helper)
-    max_schedules = _count(max_schedules, 1, helper, "max_schedules")
-    random_schedules = _count(random_schedules, 0, helper, "random_schedules")
+    names = names_of_invocations(invocations, helper)
+    with_results = invariant_takes_results(invariant, helper)
+    where = locations_of(locations, namespace, len(invocations), helper)
+    moves = moves_of(advance, namespace, helper)
+    max_schedules = count_of(max_schedules, 1, helper, "max_schedules")
+    random_schedules = count_of(random_schedules, 0, helper, "random_schedules")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"{helper}: seed must be an int, got {shown(seed)}")
     program = Program(
