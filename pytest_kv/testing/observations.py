@@ -14,6 +14,8 @@ from pytest_kv.errors import shown
 from pytest_kv.kv.store import Entry
 from pytest_kv.suspension import Pending
 
+from .listing import list_all
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -61,7 +63,7 @@ class Observer:
     """One call about to complete: what its reads will return, looked at just before
     (the call runs right after, at the same instant), and then what it did."""
 
-    __slots__ = ("eventual", "keys", "pending", "seen", "start", "truth", "view")
+    __slots__ = ("eventual", "keys", "listed", "pending", "seen", "start", "truth", "view")
 
     def __init__(self, view: KVNamespace, pending: Pending, start: float, eventual: bool) -> None:
         self.view, self.pending, self.start, self.eventual = view, pending, start, eventual
@@ -69,6 +71,13 @@ class Observer:
         self.keys: list[str] = []
         self.seen: list[bytes | None] = []
         self.truth: list[bytes | None] = []
+        self.listed: list[str] | None = None
+        if pending.method == "list":
+            options = pending.args[0] if pending.args else pending.kwargs
+            prefix = options.get("prefix") if isinstance(options, dict) else None
+            if prefix is None or isinstance(prefix, str):
+                # What list() sees there page by page, without side effects.
+                self.listed = list_all(view, prefix)
         for name in _names(pending):
             if isinstance(name, str):
                 self.keys.append(name)
@@ -91,7 +100,9 @@ class Observer:
         if pending.method == "delete":
             return Step(number, index, call, where, "deleted", time, key, deleted=True)
         if pending.method == "list":
-            return Step(number, index, call, where, "listed", time)
+            listed = self.listed
+            found = "listed" if listed is None else f"listed {shown(listed, 60)}"
+            return Step(number, index, call, where, found, time)
         if isinstance(pending.key, list):
             values = zip(self.keys, self.seen, strict=True)
             found = ", ".join(f"{name!r}: {text_of(value)}" for name, value in values)

@@ -189,8 +189,10 @@ def what_failed(ending: Ending, program: Program) -> str:
     assert error is not None
     if ending.failed_invocation is not None:
         index = ending.failed_invocation
+        own = [step.number for step in ending.steps if step.invocation == index]
+        when = f" at step {own[-1]}" if own else " before its first KV call"
         return (
-            f"Then invocation {_label(program, index, False)} raised{_where(error)}:\n"
+            f"Then invocation {_label(program, index, False)} raised{when}{_where(error)}:\n"
             f"    {_error_text(error)}"
         )
     results = ""

@@ -161,8 +161,29 @@ def test_an_exception_inside_an_invocation_is_a_failure() -> None:
     assert failure.schedule == "0 0 1"
     assert failure.invocation == 1
     assert isinstance(failure.error, ValueError)
-    assert "Then invocation [1] charge raised (in charge, test_races.py:" in failure.report
+    assert (
+        "Then invocation [1] charge raised at step 3 (in charge, test_races.py:" in failure.report
+    )
     assert "ValueError: balance 0 is too low" in failure.report
+
+
+def test_the_timeline_shows_bulk_reads_lists_and_failed_calls() -> None:
+    async def reader(kv: KVNamespace) -> None:
+        await kv.get(["x", "y"])
+        await kv.list(prefix="x")
+        await kv.put("x", "1", expirationTtl=10)  # production refuses a TTL under 60
+
+    async def deleter(kv: KVNamespace) -> None:
+        await kv.delete("x")
+
+    kv = KVNamespace()
+    kv.seed({"x": "0"})
+    report = explore_races(reader, deleter, ns=kv).failures[0].report
+    assert "get(['x', 'y'])             {'x': '0', 'y': (missing)}" in report
+    assert "list(prefix='x')            listed ['x']" in report
+    assert "put('x', expirationTtl=10)  failed: KV PUT failed: 400 Invalid expiration_ttl" in report
+    assert "delete('x')                 deleted" in report
+    assert "Then invocation [0] reader raised at step 3" in report
 
 
 # -- correct designs pass -----------------------------------------------------------------
