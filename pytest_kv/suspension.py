@@ -91,24 +91,31 @@ def suspend(
             return
         checkpoint = _trio_checkpoint()
         if checkpoint is not None:
-            yield from checkpoint().__await__()
+            yield from checkpoint()
         return
     if driver is not STEPPED:
         yield Pending(subject, method, key, args, kwargs)
 
 
+# trio's current_task and checkpoint, looked up once trio has been imported.
+_TRIO: tuple[Any, Any] | None = None
+
+
 def _trio_checkpoint() -> Any:
     """``trio.lowlevel.checkpoint`` when this runs in a trio task, else None. Only
     looked up when no asyncio task runs; trio is never imported here."""
-    trio = sys.modules.get("trio")
-    if trio is None:
-        return None
-    lowlevel = trio.lowlevel
+    global _TRIO
+    if _TRIO is None:
+        trio = sys.modules.get("trio")
+        if trio is None:
+            return None
+        _TRIO = (trio.lowlevel.current_task, trio.lowlevel.checkpoint)
+    current_trio_task, checkpoint = _TRIO
     try:
-        lowlevel.current_task()
+        current_trio_task()
     except RuntimeError:  # trio is imported, but this is not one of its tasks
         return None
-    return lowlevel.checkpoint
+    return checkpoint
 
 
 @contextmanager
