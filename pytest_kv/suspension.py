@@ -28,12 +28,12 @@ neither door may import the other.
 from __future__ import annotations
 
 import sys
-import types
 from asyncio import _get_running_loop, current_task
-from collections.abc import Generator, Iterator
+from collections.abc import Awaitable, Generator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Final
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
 
 __all__ = ["DRIVER", "STEPPED", "Pending", "stepping", "suspend"]
 
@@ -76,10 +76,46 @@ class Pending:
         return f"<Pending {self.method} {self.key!r} on {self.subject!r}>"
 
 
-@types.coroutine
+class _Yields:
+    """An awaitable that yields the values it was made with, one by one, to whoever
+    drives the coroutine, and returns None: ``await`` needs only an iterator, and a
+    tuple's will do. The two shared instances below make their ``__await__`` C code
+    too, so the common suspensions run no Python frame of their own: the asyncio
+    suspension costs what ``asyncio.sleep(0)`` costs."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, *values: object) -> None:
+        self._values = values
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        # ``await`` needs only an iterator; typeshed asks for a generator.
+        return iter(self._values)  # type: ignore[return-value]
+
+
+class _Once(_Yields):
+    """``await`` yields ``None`` once: asyncio's bare yield."""
+
+    __slots__ = ()
+    if not TYPE_CHECKING:
+        __await__ = staticmethod(partial(iter, (None,)))
+
+
+class _Never(_Yields):
+    """``await`` yields nothing: the call does not suspend."""
+
+    __slots__ = ()
+    if not TYPE_CHECKING:
+        __await__ = staticmethod(partial(iter, ()))
+
+
+_YIELD_ONCE: Final = _Once()
+_NO_YIELD: Final = _Never()
+
+
 def suspend(
     subject: object, method: str, key: object, args: tuple[Any, ...], kwargs: Any
-) -> Generator[Any, Any, None]:
+) -> Awaitable[Any]:
     """The suspension point of one async call: ``await suspend(ns, "get", key, args,
     kwargs)`` first, then do the call's work (see the module's docstring for the rules).
     """
@@ -87,14 +123,12 @@ def suspend(
     if driver is None:
         loop = _get_running_loop()
         if loop is not None and current_task(loop) is not None:
-            yield  # asyncio.sleep(0)'s own yield: the cheapest the loop allows
-            return
+            return _YIELD_ONCE  # asyncio.sleep(0)'s own yield: the cheapest the loop allows
         checkpoint = _trio_checkpoint()
-        if checkpoint is not None:
-            yield from checkpoint()
-        return
-    if driver is not STEPPED:
-        yield Pending(subject, method, key, args, kwargs)
+        return _NO_YIELD if checkpoint is None else checkpoint()
+    if driver is STEPPED:
+        return _NO_YIELD
+    return _Yields(Pending(subject, method, key, args, kwargs))
 
 
 # trio's current_task and checkpoint, looked up once trio has been imported.
