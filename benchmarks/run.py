@@ -353,11 +353,9 @@ def suspension(ops: int, rounds: int) -> None:
         beyond = statistics.median(s[1] - s[0] - s[2] for s in samples)
         row(f"get under {name}: async / ns.sync", f"{asynchronous:.2f} / {sync:.2f} µs")
         row(f"suspension under {name} (async - sync)", f"{added:.2f} µs")
-        row(
-            f"beyond {name}'s own yield ({yielding:.2f} µs) <= 0.5 µs",
-            f"{beyond:+.2f} µs",
-            verdict(beyond <= 0.5),
-        )
+        # No target: a fraction of a microsecond, which a busy machine's noise exceeds
+        # (callgrind counts it in instructions: see the README).
+        row(f"beyond {name}'s own yield ({yielding:.2f} µs)", f"{beyond:+.2f} µs")
     race_cost(rounds)
 
 
