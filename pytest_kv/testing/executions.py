@@ -17,7 +17,7 @@ import contextvars
 import copy
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final, NoReturn
@@ -25,7 +25,6 @@ from typing import Any, Final, NoReturn
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.errors import shown
 from pytest_kv.kv.faults import Faults
-from pytest_kv.kv.keys import name_of
 from pytest_kv.kv.namespace import Namespace
 from pytest_kv.kv.propagation import per_write
 from pytest_kv.kv.store import Entry
@@ -124,12 +123,12 @@ class Program:
             source.name, clock, source.settings, source.shape, _copied(source.faults), source.id
         )
         now = clock.now()
+        # Entries are shared: the service replaces an entry, it never changes one.
         with shared.store.lock:
             for key, entry in self.truth:
-                fresh = Entry(entry.value, entry.expiration, entry.metadata)
-                shared.store.put(key, fresh)
+                shared.store.put(key, entry)
                 if shared.edge is not None:
-                    shared.edge.seed(key, fresh, now)
+                    shared.edge.seed(key, entry, now)
         return KVNamespace.bound_to(shared)
 
 
@@ -180,7 +179,8 @@ class Ending:
 
     choices: tuple[Choice, ...]
     steps: tuple[Step, ...]  # empty unless the execution was observed
-    truth: tuple[tuple[str, bytes, str | None, int | None], ...]
+    # The final truth: (key, value, metadata, expiration), keys as stored bytes.
+    truth: tuple[tuple[bytes, bytes, str | None, int | None], ...]
     results: tuple[Any, ...]
     error: BaseException | None = None
     failed_invocation: int | None = None  # None with an error: the invariant failed
@@ -269,15 +269,15 @@ class Execution:
         assert pending is not None
         touched = invocation.footprint
         log = self.shared.log
-        logged = len(log)
+        last = log[-1] if log else None
         observer = (
             Observer(invocation.view, pending, self.program.start, self.program.eventual)
             if self.observe
             else None
         )
         self._resume(invocation)
-        if len(log) > logged + 1 or observer is not None:
-            records = log[logged:]
+        records = _since(log, last)
+        if len(records) > 1 or observer is not None:
             own = next((r for r in records if r[2] == pending.method), None)
             for record in records:  # calls made without suspending, such as ns.sync
                 if record is not own:
@@ -349,8 +349,7 @@ class Execution:
         """The ending of a complete execution: the truth, the results, and whether an
         invocation raised or the invariant failed."""
         truth = tuple(
-            (name_of(key), entry.value, entry.metadata, entry.expiration)
-            for key, entry in snapshot(self.ns)
+            (key, entry.value, entry.metadata, entry.expiration) for key, entry in snapshot(self.ns)
         )
         results = tuple(invocation.result for invocation in self.invocations)
         moved = any(isinstance(choice, Move) for choice in self.choices)
@@ -384,6 +383,19 @@ class Execution:
                         invocation.context.run(invocation.coroutine.close)
                 except Exception:  # awaiting in a finally block: nothing more to do
                     pass
+
+
+def _since(log: Sequence[tuple[Any, ...]], last: tuple[Any, ...] | None) -> list[tuple[Any, ...]]:
+    """The call records appended after ``last``, oldest first. Found from the end by
+    identity (every record is a new tuple), so a log that keeps only its newest
+    records (a bounded deque) works as well as a list."""
+    new: list[tuple[Any, ...]] = []
+    for record in reversed(log):
+        if record is last:
+            break
+        new.append(record)
+    new.reverse()
+    return new
 
 
 def _close(value: object) -> None:

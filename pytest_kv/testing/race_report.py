@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from pytest_kv.errors import shown
+from pytest_kv.kv.keys import name_of
 
 from .arguments import seconds_text
 from .executions import Choice, Ending, Move, Program
@@ -178,7 +179,8 @@ def _truth_text(ending: Ending) -> str:
     if not ending.truth:
         return "(no keys)"
     shown_keys = [
-        f"{shown(name, 40)} = {_shown_bytes(value)}" for name, value, _, _ in ending.truth[:8]
+        f"{shown(name_of(key), 40)} = {_shown_bytes(value)}"
+        for key, value, _, _ in ending.truth[:8]
     ]
     more = len(ending.truth) - 8
     return ", ".join(shown_keys) + (f", and {more} more" if more > 0 else "")

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.errors import shown
+from pytest_kv.kv.keys import name_of
 from pytest_kv.suspension import DRIVER
 
 from .arguments import namespace_of
@@ -264,7 +265,7 @@ def _result(
     seed: int,
     how: str,
 ) -> RaceResult:
-    outcomes: dict[object, list[Any]] = {}
+    outcomes: dict[Any, list[Any]] = {}
     failures: dict[object, RaceFailure] = {}
     failed = 0
     for ending in endings:
@@ -344,6 +345,5 @@ def _observed(program: Program, ending: Ending) -> Ending:
     return again
 
 
-def _truth_of(key: object) -> dict[str, str]:
-    assert isinstance(key, tuple)
-    return {name: value.decode("utf-8", "replace") for name, value, _, _ in key}
+def _truth_of(truth: tuple[tuple[bytes, bytes, Any, Any], ...]) -> dict[str, str]:
+    return {name_of(key): value.decode("utf-8", "replace") for key, value, _, _ in truth}

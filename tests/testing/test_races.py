@@ -5,6 +5,7 @@ only the orders that can differ, and passes correct designs."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 from typing import Any
 
@@ -19,6 +20,7 @@ from pytest_kv import (
     assert_race_free,
     explore_races,
 )
+from pytest_kv.kv.namespace import Namespace
 
 
 async def increment(kv: KVNamespace) -> None:
@@ -287,6 +289,30 @@ def test_calls_made_without_suspending_count_for_the_reduction() -> None:
     # must be explored on both sides of it.
     async def writes_b_quietly(kv: KVNamespace) -> None:
         await kv.get("a")
+        kv.sync.put("b", "x")
+
+    async def reads_b(kv: KVNamespace) -> None:
+        seen = await kv.get("b")
+        await kv.put("seen", seen or "nothing")
+
+    found = explore_races(writes_b_quietly, reads_b, ns=KVNamespace())
+    assert sorted(o.truth["seen"] for o in found.outcomes) == ["nothing", "x"]
+
+
+def test_a_bounded_call_log_still_shows_the_calls_made_without_suspending(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A namespace may keep only its newest call records (a deque with a maxlen).
+    class Bounded(Namespace):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.log = collections.deque(maxlen=2)  # type: ignore[assignment]
+
+    monkeypatch.setattr("pytest_kv.testing.executions.Namespace", Bounded)
+
+    async def writes_b_quietly(kv: KVNamespace) -> None:
+        for key in ("a", "c", "d"):
+            await kv.get(key)
         kv.sync.put("b", "x")
 
     async def reads_b(kv: KVNamespace) -> None:
