@@ -27,6 +27,7 @@ from .rest.codes import KVApiError
 from .testing.consistency import assert_consistent, assert_eventually
 from .testing.expiry import assert_expired, assert_expires, assert_live, expiration_of
 from .testing.listing import assert_keys, assert_paginates, assert_pagination, list_all
+from .testing.races import RaceFailure, RaceOutcome, RaceResult, assert_race_free, explore_races
 from .workers.context import NotProvidedError, WaitUntilError
 from .workers.worker import KVWorker
 
@@ -52,6 +53,9 @@ __all__ = [
     "PageShape",
     "PerLocation",
     "Propagation",
+    "RaceFailure",
+    "RaceOutcome",
+    "RaceResult",
     "RandomDelay",
     "SyncKVNamespace",
     "WaitUntilError",
@@ -63,7 +67,9 @@ __all__ = [
     "assert_live",
     "assert_paginates",
     "assert_pagination",
+    "assert_race_free",
     "expiration_of",
+    "explore_races",
     "list_all",
 ]
 

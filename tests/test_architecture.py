@@ -17,6 +17,7 @@ PACKAGE: Final = Path(pytest_kv.__file__).parent
 # Each layer may import the layers ranked below it, and its own package.
 RANKS: Final = {
     "errors": 0,
+    "suspension": 0,
     "js": 1,
     "kv": 2,
     "binding": 3,

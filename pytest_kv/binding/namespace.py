@@ -1,8 +1,11 @@
 """``KVNamespace``: the binding (async, exactly the Python Workers shape), its blocking
 twin ``ns.sync``, the view from each edge location, and the test-side god view.
 
-Every call reads the clock once and hands that instant to everything it does, so
-validation, expiry and the stored expiration can never disagree. Errors are raised
+Every async method first awaits its suspension point (``pytest_kv/suspension.py``),
+so concurrent tasks interleave at KV calls as they do in production, and a call's
+result is the state when it completes. Every call reads the clock once and hands that
+instant to everything it does, so validation, expiry and the stored expiration can
+never disagree. Errors are raised
 with the plugin's own frames dropped, so a failing test shows the user's call.
 """
 
@@ -19,6 +22,7 @@ from pytest_kv.kv.listing import PageShape
 from pytest_kv.kv.namespace import DEFAULT_LOG_LIMIT, MovableClock, Namespace
 from pytest_kv.kv.service import Backend
 from pytest_kv.kv.settings import consistency, flag
+from pytest_kv.suspension import suspend
 
 from . import operations
 from .instruments import Instruments
@@ -134,6 +138,7 @@ class KVNamespace(Instruments):
         Example: ``await kv.get("k", "json")``, ``await kv.get("k", cacheTtl=300)``.
         """
         __tracebackhide__ = True
+        await suspend(self, "get", key, args, kwargs)
         try:
             return operations.read(self, "get", key, args, kwargs, False)
         except KVError as error:
@@ -147,6 +152,7 @@ class KVNamespace(Instruments):
         Example: ``(await kv.getWithMetadata("k", "json")).metadata``.
         """
         __tracebackhide__ = True
+        await suspend(self, "getWithMetadata", key, args, kwargs)
         try:
             return operations.read(self, "getWithMetadata", key, args, kwargs, True)
         except KVError as error:
@@ -160,6 +166,7 @@ class KVNamespace(Instruments):
         ``value`` may be ``str``, ``bytes``, ``memoryview`` or an async iterable of bytes.
         """
         __tracebackhide__ = True
+        await suspend(self, "put", key, args, kwargs)
         try:
             if not operations.put_quick(self, key, value, args, kwargs):
                 plan = operations.plan_put(self, key, value, args, kwargs)
@@ -176,6 +183,7 @@ class KVNamespace(Instruments):
     async def delete(self, key: Any, *args: Any) -> None:
         """Delete a key; deleting a missing key succeeds, as in production."""
         __tracebackhide__ = True
+        await suspend(self, "delete", key, args, {})
         try:
             operations.delete(self, key, args)
         except KVError as error:
@@ -189,6 +197,7 @@ class KVNamespace(Instruments):
         Follow ``result.get("cursor")`` until ``result["list_complete"]`` is true.
         """
         __tracebackhide__ = True
+        await suspend(self, "list", None, args, kwargs)
         try:
             return operations.list_keys(self, args, kwargs)
         except KVError as error:

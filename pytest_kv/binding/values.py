@@ -10,6 +10,7 @@ from pytest_kv.js.convert import to_js_string
 from pytest_kv.js.json_memo import parsed_json
 from pytest_kv.js.text import decode_text, encode_text
 from pytest_kv.kv.limits import MAX_VALUE_BYTES, value_too_large
+from pytest_kv.suspension import stepping
 
 __all__ = ["KVStream"]
 
@@ -87,11 +88,12 @@ def read_stream_blocking(stream: AsyncIterable[Any]) -> bytes:
     stepped by hand; one that waits on real I/O needs the async binding.
     """
     coroutine: Coroutine[Any, Any, bytes] = read_stream(stream)
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    coroutine.close()
+    with stepping():  # a KV call inside the stream must not suspend either
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        coroutine.close()
     raise KVTypeError(
         "This stream waits on real I/O, which the blocking ns.sync binding cannot do; "
         "use the async binding instead: await ns.put(key, stream)."

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import httpx
 
+from pytest_kv.suspension import suspend
+
 from .envelope import Answer
 from .request import ApiRequest
 
@@ -49,4 +51,7 @@ class KVApiTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._respond(request, request.read())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # A REST call is I/O: other tasks run first, and the answer (read after the
+        # body is complete) is the state when the call completes.
+        await suspend("rest", request.method, request.url.path, (), {})
         return self._respond(request, await request.aread())

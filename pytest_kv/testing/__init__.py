@@ -1,3 +1,4 @@
-"""What tests call: listing and expiry assertions, and the eventual-consistency
-assertions. It sits above the front doors it inspects (``binding``, ``kv``).
+"""What tests call: listing and expiry assertions, the eventual-consistency
+assertions, and the race explorer. It sits above the front doors it inspects
+(``binding``, ``kv``).
 """

@@ -19,6 +19,7 @@ from pytest_kv.kv.faults import RunawayListingError
 from pytest_kv.kv.limits import check_prefix
 from pytest_kv.kv.listing import PageShape, list_page
 from pytest_kv.kv.namespace import TRIAL, Trial
+from pytest_kv.suspension import stepping
 
 from .arguments import key_name, limit_of, names_of, namespace_of, prefix_of
 
@@ -245,16 +246,18 @@ def _takes_arguments(fn: Callable[..., Any]) -> bool:
 
 
 def _run(fn: Callable[..., Any], ns: KVNamespace) -> object:
-    call = fn(ns) if _takes_arguments(fn) else fn()
-    if not inspect.isawaitable(call):
-        return call
-    # The fake never awaits anything real, so the coroutine runs to the end at once.
-    coroutine: Coroutine[Any, Any, Any] = call  # type: ignore[assignment]
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    coroutine.close()
+    with stepping():
+        # KV calls do not suspend in here, even inside an async test: the fake never
+        # awaits anything real, so the coroutine runs to the end at once.
+        call = fn(ns) if _takes_arguments(fn) else fn()
+        if not inspect.isawaitable(call):
+            return call
+        coroutine: Coroutine[Any, Any, Any] = call  # type: ignore[assignment]
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            return done.value
+        coroutine.close()
     raise TypeError(
         "assert_paginates: the listing function awaited real I/O; it must only await the namespace"
     )
