@@ -215,18 +215,26 @@ def quick_list(args: tuple[Any, ...], kwargs: dict[str, Any]) -> ListArgs | None
     return ListArgs(limit or 0, prefix, cursor)
 
 
-def quick_put(
-    key: object, value: object, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[PutArgs, str | None] | None:
-    """``parse_put``'s answer, and the metadata's JSON, for the common forms (a text
-    key, a str or bytes value, integer expirations and plain JSON metadata), or
-    ``None`` for the general way."""
-    if type(key) is not str or type(value) not in (str, bytes):
-        return None
+class QuickPut(NamedTuple):
+    expiration: int | None
+    expiration_ttl: int | None
+    metadata: Any
+    metadata_json: str | None
+
+
+NO_PUT_OPTIONS: Final = QuickPut(None, None, None, None)
+
+
+def quick_put_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> QuickPut | None:
+    """``parse_put``'s options, and the metadata's JSON, in the common forms (integer
+    expirations and plain JSON metadata, as keywords or one dict), or ``None`` for
+    the general way. The caller checks the key and the value."""
     if args:
         if kwargs or len(args) != 1 or type(args[0]) is not dict:
             return None
         options = args[0]
+    elif not kwargs:
+        return NO_PUT_OPTIONS
     else:
         options = kwargs
     expiration = options.get("expiration")
@@ -239,12 +247,12 @@ def quick_put(
         or (ttl is not None and (type(ttl) is not int or not _INT32(ttl)))
     ):
         return None
-    text = None
-    if metadata is not None:
-        text = plain_json(metadata)
-        if text is None:
-            return None
-    return PutArgs(key_of(key), value, expiration, ttl, metadata), text
+    if metadata is None:
+        return QuickPut(expiration, ttl, None, None)
+    text = plain_json(metadata)
+    if text is None:
+        return None
+    return QuickPut(expiration, ttl, metadata, text)
 
 
 def _INT32(number: int) -> bool:

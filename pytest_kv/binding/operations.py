@@ -10,7 +10,7 @@ import os
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVError
 from pytest_kv.js.json_stringify import json_stringify
@@ -18,7 +18,7 @@ from pytest_kv.js.text import encode_text
 from pytest_kv.kv import service
 from pytest_kv.kv.calllog import logged_value
 from pytest_kv.kv.faults import RunawayListingError, count_operation
-from pytest_kv.kv.keys import Key
+from pytest_kv.kv.keys import Key, key_of
 from pytest_kv.kv.limits import (
     MAX_KEY_BYTES,
     MAX_VALUE_BYTES,
@@ -42,7 +42,7 @@ from .arguments import (
     parse_put,
     quick_get_options,
     quick_list,
-    quick_put,
+    quick_put_options,
 )
 from .results import bulk_result, list_result, read_result
 from .values import TEXT, decode_value, encode_value
@@ -267,14 +267,6 @@ def put_quick(
     shared = ns._shared
     if shared.faults is not None or type(key) is not str:
         return False
-    if args or kwargs:
-        quick = quick_put(key, value, args, kwargs)
-        if quick is None:
-            return False
-        parsed, metadata = quick
-        expiration, ttl = parsed.expiration, parsed.expiration_ttl
-    else:
-        metadata = expiration = ttl = None
     if type(value) is str:
         try:
             data = value.encode("utf-8")
@@ -290,6 +282,10 @@ def put_quick(
         return False
     if not 2 < len(encoded) <= MAX_KEY_BYTES or len(data) > MAX_VALUE_BYTES:
         return False
+    options = quick_put_options(args, kwargs)
+    if options is None:
+        return False
+    expiration, ttl, _, metadata = options
     now = shared.now()
     count_operation()  # workerd's own checks passed: the request is sent
     if expiration is not None or ttl is not None:
@@ -311,14 +307,21 @@ def plan_put(
     the service's checks that come before it reads the value."""
     shared = ns._shared
     now = shared.now()
-    quick = quick_put(key, value, args, kwargs)
+    # With injected failures every call goes the general way (and a test compares
+    # the two ways by injecting none).
+    quick = (
+        quick_put_options(args, kwargs)
+        if shared.faults is None and type(key) is str and type(value) in (str, bytes)
+        else None
+    )
     if quick is None:
         parsed = parse_put(key, value, args, kwargs)
-        check_key(PUT, parsed.key.name, parsed.key.encoded)
         metadata = None if parsed.metadata is None else json_stringify(parsed.metadata)
     else:
-        parsed, metadata = quick
-        check_key(PUT, parsed.key.name, parsed.key.encoded)
+        name = key_of(cast(str, key))  # a str: checked above
+        parsed = PutArgs(name, value, quick.expiration, quick.expiration_ttl, quick.metadata)
+        metadata = quick.metadata_json
+    check_key(PUT, parsed.key.name, parsed.key.encoded)
     body = encode_value(value)
     count_operation()  # workerd's own checks passed: the request is sent
     if shared.faults is not None:
@@ -362,7 +365,9 @@ def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
 def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JsDict:
     shared = ns._shared
     now = shared.now()
-    parsed = quick_list(args, kwargs) or parse_list(args, kwargs)
+    parsed = (quick_list(args, kwargs) if shared.faults is None else None) or parse_list(
+        args, kwargs
+    )
     shape = shared.shape
     trial = TRIAL.get()
     if trial is not None and trial.namespace is shared:

@@ -22,7 +22,7 @@ _MAX_TOTAL: Final = 4 * 1024 * 1024
 # Deeper values are parsed each time: the copy below recurses.
 _MAX_DEPTH: Final = 48
 
-_memo: dict[str | bytes, Any] = {}
+_memo: dict[str | bytes, tuple[Any, Any]] = {}
 _total = 0
 
 
@@ -42,33 +42,53 @@ def parsed_json(text: str | bytes) -> Any:
         {'roles': ['admin']}
     """
     global _total
-    template = _memo.get(text, _memo)
-    if template is not _memo:
-        return _copy(template, 0) if type(template) in _CONTAINERS else template
+    remembered = _memo.get(text)
+    if remembered is not None:
+        template, layout = remembered
+        if layout is None:  # a string, number, boolean or null: nothing to copy
+            return template
+        if not layout:  # no container inside: a shallow copy is a full one
+            return JsDict(template) if type(template) is JsDict else template.copy()
+        return _copy(template, layout)
     value = json_parse(text if isinstance(text, str) else text.decode("utf-8", "replace"))
     if len(text) <= _MAX_TEXT:
-        try:
-            kept = _copy(value, 0) if type(value) in _CONTAINERS else value
-        except _TooDeepError:
-            return value
+        shape: _Shape | None = None
+        kept = value
+        if type(value) in _CONTAINERS:
+            try:
+                shape = _shape_of(value, 0)
+            except _TooDeepError:
+                return value
+            kept = _copy(value, shape)
         if _total + len(text) > _MAX_TOTAL:
             _memo.clear()
             _total = 0
-        _memo[text] = kept
+        _memo[text] = (kept, shape)
         _total += len(text)
     return value
 
 
 _CONTAINERS: Final = (JsDict, list)
 
+# Where a parsed value holds containers: (place, the container's own shape) for each,
+# so a copy visits only those, not every member.
+_Shape = tuple[tuple[Any, "_Shape"], ...]
 
-def _copy(value: Any, depth: int) -> Any:
-    """A copy of a parsed value that shares no dict or list with it."""
+
+def _shape_of(value: Any, depth: int) -> _Shape:
     if depth > _MAX_DEPTH:
         raise _TooDeepError
-    copy: Any = JsDict(value) if type(value) is JsDict else value.copy()
-    members: Any = copy.items() if type(copy) is JsDict else enumerate(copy)
-    for place, member in members:
-        if type(member) in _CONTAINERS:
-            copy[place] = _copy(member, depth + 1)
+    members: Any = value.items() if type(value) is JsDict else enumerate(value)
+    return tuple(
+        (place, _shape_of(member, depth + 1))
+        for place, member in members
+        if type(member) in _CONTAINERS
+    )
+
+
+def _copy(template: Any, shape: _Shape) -> Any:
+    """A copy of a parsed value that shares no dict or list with it."""
+    copy: Any = JsDict(template) if type(template) is JsDict else template.copy()
+    for place, inner in shape:
+        copy[place] = _copy(template[place], inner)
     return copy

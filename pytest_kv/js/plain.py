@@ -33,12 +33,25 @@ _dumps = json.JSONEncoder(
 ).encode
 
 
-def _plain_text(text: str) -> bool:
-    return text.isascii() or _SURROGATE.search(text) is None
-
-
 def _is_plain(value: object) -> bool:
-    """Whether ``value`` is plain JSON (see the module's docstring)."""
+    """Whether ``value`` is plain JSON (see the module's docstring), surrogates aside:
+    ``plain_json`` looks for those once, in the text it wrote."""
+    if type(value) is dict or type(value) is JsDict:
+        # Most metadata: one flat object. Checked here without the general walk.
+        for name, member in value.items():
+            if type(name) is not str or name[:1] in _DIGITS:
+                return False
+            kind = type(member)
+            if kind is int:
+                if not -MAX_SAFE_INTEGER <= member <= MAX_SAFE_INTEGER:
+                    return False
+            elif kind is not str and kind is not bool and member is not None:
+                return kind in _CONTAINERS and _is_plain_tree(value)
+        return True
+    return _is_plain_tree(value)
+
+
+def _is_plain_tree(value: object) -> bool:
     if not _plain_scalar(value):
         return False
     pending: list[tuple[object, int]] = [(value, 0)] if type(value) in _CONTAINERS else []
@@ -53,7 +66,7 @@ def _is_plain(value: object) -> bool:
         else:
             assert isinstance(item, dict)
             for name in item:
-                if type(name) is not str or name[:1] in _DIGITS or not _plain_text(name):
+                if type(name) is not str or name[:1] in _DIGITS:
                     return False
             members = item.values()
         for member in members:
@@ -67,11 +80,9 @@ def _is_plain(value: object) -> bool:
 def _plain_scalar(value: object) -> bool:
     """Whether ``value`` is a plain scalar, or a container (checked by the caller)."""
     kind = type(value)
-    if kind is str:
-        return _plain_text(value)  # type: ignore[arg-type]
     if kind is int:
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER  # type: ignore[operator]
-    return kind is bool or value is None or kind in _CONTAINERS
+    return kind is str or kind is bool or value is None or kind in _CONTAINERS
 
 
 def plain_json(value: object) -> str | None:
@@ -87,4 +98,9 @@ def plain_json(value: object) -> str | None:
     """
     if not _is_plain(value):
         return None
-    return _dumps(value)
+    text = _dumps(value)
+    # A lone surrogate in a key or a string is written out as it is (V8 escapes it
+    # as \udXXX): one search of the whole text finds any.
+    if not text.isascii() and _SURROGATE.search(text) is not None:
+        return None
+    return text
