@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Final, Protocol
 
+from . import freezing
+
 __all__ = ["KVClock"]
 
 Instant = datetime | date | float | int | str
@@ -121,9 +123,11 @@ def _frozen_epoch(frozen: datetime) -> float:
 class FreezegunDriver:
     """Time frozen by pytest-kv itself, with freezegun (wall time only).
 
-    freezegun's patched ``time.time()`` inspects the caller's frames on every call
-    (about 3 µs); the fake reads the frozen instant kept here instead, unless another
-    freeze has started on top of ours.
+    The outermost freeze patches the places that the process's patch sites list
+    (``freezing``), found once rather than by freezegun's walk over every module on
+    each start and stop. freezegun's patched ``time.time()`` inspects the caller's
+    frames on every call (about 3 µs); the fake reads the frozen instant kept here
+    instead, unless another freeze has started on top of ours.
     """
 
     name = "freezegun"
@@ -134,10 +138,18 @@ class FreezegunDriver:
         self._factories: list[Any] = api.freeze_factories
         outermost = not self._factories
         self._freezer = freeze_time(_utc(start), real_asyncio=True)
-        self._factory: Any = self._freezer.start()
+        frozen = freezing.start(self._freezer) if outermost else None
+        if frozen is not None:
+            self._factory: Any = frozen.factory
+            self._stop: Callable[[], None] = frozen.stop
+        else:
+            # Nested in someone else's freeze (freezegun then patches nothing), or a
+            # freezegun without the internals that freezing uses: its own start().
+            self._factory = self._freezer.start()
+            self._stop = self._freezer.stop
+            if outermost:
+                _keep_monotonic_real(self._freezer)
         self._depth = len(self._factories)
-        if outermost:
-            _keep_monotonic_real(self._freezer)
         self._epoch = _frozen_epoch(self._factory())
 
     def now(self) -> float:
@@ -154,7 +166,7 @@ class FreezegunDriver:
         self._epoch = _frozen_epoch(self._factory())
 
     def stop(self) -> None:
-        self._freezer.stop()
+        self._stop()
 
 
 class FreezerDriver:
