@@ -12,7 +12,7 @@ with the plugin's own frames dropped, so a failing test shows the user's call.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from pytest_kv.errors import KVError, shown
 from pytest_kv.js.jsdict import JsDict
@@ -21,7 +21,7 @@ from pytest_kv.kv.faults import Faults
 from pytest_kv.kv.listing import PageShape
 from pytest_kv.kv.namespace import DEFAULT_LOG_LIMIT, MovableClock, Namespace
 from pytest_kv.kv.service import Backend
-from pytest_kv.kv.settings import consistency, flag
+from pytest_kv.kv.settings import Consistency, consistency, flag
 from pytest_kv.suspension import suspend
 
 from . import operations
@@ -102,11 +102,13 @@ class KVNamespace(Instruments):
         shape = PageShape.of(page_size, empty_pages)
         read_only = flag("read_only", read_only)
         rate_limits = flag("rate_limits", rate_limits)
-        faults = Faults(read_only=read_only, rate_limit=rate_limits)
-        limit = _log_limit(log_limit)
-        shared = Namespace(
-            name, clock, settings, shape, faults if read_only or rate_limits else None, id, limit
+        faults = (
+            Faults(read_only=read_only, rate_limit=rate_limits)
+            if read_only or rate_limits
+            else None
         )
+        limit = _log_limit(log_limit)
+        shared = Namespace(name, clock, settings, shape, faults, id, limit)
         self._bind(shared, settings.locations[0], {})
 
     @classmethod
@@ -272,8 +274,42 @@ def _log_limit(limit: object) -> int | None:
     return limit
 
 
+# Checked settings by their arguments, for arguments that are plain values: a suite
+# makes the same few kinds of namespace thousands of times. Consistency and its Fixed
+# model are frozen, so namespaces can share them.
+_SETTINGS: dict[tuple[Any, ...], Consistency] = {}
+_PLAIN_NUMBERS: Final = (type(None), int, float)
+
+
 def _consistency(
     locations: Sequence[str], mode: str, propagation: Any, cache_ttl: Any, list_lag: Any
-) -> Any:
+) -> Consistency:
     __tracebackhide__ = True
-    return consistency(locations, mode, propagation, cache_ttl, list_lag)
+    plain = (
+        type(locations) in (list, tuple)
+        and type(mode) is str
+        and type(propagation) in _PLAIN_NUMBERS
+        and type(cache_ttl) in _PLAIN_NUMBERS
+        and type(list_lag) in _PLAIN_NUMBERS
+        and all(type(location) is str for location in locations)
+    )
+    if not plain:
+        return consistency(locations, mode, propagation, cache_ttl, list_lag)
+    # The types too: 60 and 60.0 are equal keys, but not always the same setting.
+    key = (
+        tuple(locations),
+        mode,
+        propagation,
+        type(propagation),
+        cache_ttl,
+        type(cache_ttl),
+        list_lag,
+        type(list_lag),
+    )
+    settings = _SETTINGS.get(key)
+    if settings is None:
+        settings = consistency(locations, mode, propagation, cache_ttl, list_lag)
+        if len(_SETTINGS) >= 256:  # a suite that makes endless kinds: stay small
+            _SETTINGS.clear()
+        _SETTINGS[key] = settings
+    return settings

@@ -19,7 +19,7 @@ from . import clock, strict
 from .clock import FreezegunDriver, FreezerDriver, KVClock, TimeMachineDriver, to_epoch
 from .factory import KVFactory
 from .hooks import NAMESPACES, TEARING_DOWN
-from .options import eventual_defaults, namespace_options, settings_of, test_options
+from .options import eventual_defaults, ini_alone, namespace_options, settings_of, test_options
 from .seeding import seed_files_of, seed_from
 from .wrangler import binding_names, config_option_problem, find_config, load_config, no_config
 from .wrapped import Wrappers
@@ -103,6 +103,28 @@ def kv_clock(request: pytest.FixtureRequest) -> Iterator[KVClock]:
         test_clock.stop()
 
 
+# What _check() said of the options of the tests without a kv marker.
+_INI_VERDICT = pytest.StashKey[tuple[str, bool]]()
+
+
+def _check(options: dict[str, Any], eventual: dict[str, Any]) -> tuple[str, bool]:
+    """What is wrong with a test's options (``""`` if nothing), and whether it is
+    strict: bad marker or ini values are reported at setup, not at the first
+    ``kv_factory()`` call."""
+    try:
+        checked_options = namespace_options(options)
+        if checked_options.get("consistency") == "eventual":
+            checked_options = {**eventual, **checked_options}
+        settings_of(checked_options)
+        PageShape.of(options.get("page_size"), options.get("empty_pages", ()))
+        checked = flag("strict", options.get("strict", True))
+        for name in ("read_only", "rate_limits"):
+            flag(name, options.get(name, False))
+    except (TypeError, ValueError) as error:
+        return str(error), False
+    return "", checked
+
+
 @pytest.fixture
 def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
     """Makes namespaces: ``kv_factory(name="KV", **options)``; see ``KVFactory``.
@@ -113,19 +135,13 @@ def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
     __tracebackhide__ = True
     options = test_options(request)
     eventual = eventual_defaults(request)
-    try:  # report bad marker or ini values at setup, not at the first kv_factory() call
-        checked_options = namespace_options(options)
-        if checked_options.get("consistency") == "eventual":
-            checked_options = {**eventual, **checked_options}
-        settings_of(checked_options)
-        PageShape.of(options.get("page_size"), options.get("empty_pages", ()))
-        checked = flag("strict", options.get("strict", True))
-        for name in ("read_only", "rate_limits"):
-            flag(name, options.get(name, False))
-    except (TypeError, ValueError) as error:
-        problem = str(error)
+    if ini_alone(request):  # no marker: the same options, and verdict, as every such test
+        verdict = request.config.stash.get(_INI_VERDICT, None)
+        if verdict is None:
+            verdict = request.config.stash[_INI_VERDICT] = _check(options, eventual)
     else:
-        problem = ""
+        verdict = _check(options, eventual)
+    problem, checked = verdict
     if problem:
         pytest.fail(f"pytest-kv options: {problem}", pytrace=False)
     test_clock = _TestClock(request)

@@ -16,7 +16,7 @@ from pytest_kv.workers.install import Installation, install
 
 from .options import INI_DEFAULTS, OPTIONS, check_ini_defaults, ini_keys, unknown_names
 from .reports import timeline
-from .strict import TEST_ERROR
+from .strict import TEST_ERROR, forget_test_files
 
 _MARKER_HELP = (
     "kv(**options): options for the kv, kv_env, kv_factory and kv_clock fixtures; "
@@ -50,6 +50,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # `import workers`. pytest's pythonpath setting is applied before (tryfirst), so a
     # project's own `workers` module on it is found and left alone.
     _install_stand_ins(early_config)
+
+
+def pytest_plugin_registered() -> None:
+    # A new conftest counts as the test's own code for strict teardown.
+    forget_test_files()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -262,6 +262,18 @@ INI_DEFAULTS = pytest.StashKey[dict[str, Any]]()
 
 
 _TEST_OPTIONS = pytest.StashKey[dict[str, Any]]()
+# Whether a test's options are the ini defaults alone (it has no kv marker).
+_INI_ALONE = pytest.StashKey[bool]()
+# The ini file's eventual-only options, read once per run.
+_EVENTUAL_DEFAULTS = pytest.StashKey[dict[str, Any]]()
+
+
+def ini_alone(request: pytest.FixtureRequest) -> bool:
+    """Whether the test's options are the ini defaults alone, the same for every test
+    without a ``kv`` marker (so what is worked out from them can be shared)."""
+    test_options(request)
+    alone: bool = request.node.stash.get(_INI_ALONE, False)
+    return alone
 
 
 def test_options(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -295,8 +307,13 @@ def check_ini_defaults(defaults: Mapping[str, Any]) -> str:
 def eventual_defaults(request: pytest.FixtureRequest) -> dict[str, Any]:
     """The ini file's eventual-only options (``kv_cache_ttl`` ...): defaults for the
     test's eventual namespaces, which strong namespaces ignore."""
-    ini = request.config.stash[INI_DEFAULTS]
-    return {name: ini[name] for name in EVENTUAL_ONLY if name in ini}
+    stash = request.config.stash
+    defaults: dict[str, Any] | None = stash.get(_EVENTUAL_DEFAULTS, None)
+    if defaults is None:
+        ini = stash[INI_DEFAULTS]
+        defaults = {name: ini[name] for name in EVENTUAL_ONLY if name in ini}
+        stash[_EVENTUAL_DEFAULTS] = defaults
+    return defaults
 
 
 def _merged(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -305,6 +322,7 @@ def _merged(request: pytest.FixtureRequest) -> dict[str, Any]:
     # Eventual-only defaults join later, and only for eventual namespaces.
     options = {name: value for name, value in ini.items() if name not in EVENTUAL_ONLY}
     markers = list(request.node.iter_markers("kv"))  # the closest first
+    request.node.stash[_INI_ALONE] = not markers
     for marker in reversed(markers):
         if marker.args:
             pytest.fail(

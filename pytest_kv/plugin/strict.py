@@ -13,16 +13,36 @@ from pytest_kv.kv.calllog import KVCall
 from .reports import describe_options, shown
 from .wrapped import Wrappers, chain
 
+# The test files of each test module, by plugin manager, worked out once: walking
+# every plugin per test was most of what strict mode cost a passing test. Emptied
+# whenever a plugin (a conftest) registers with any manager, since the conftests
+# are then different (and a finished pytester run's manager id may be reused).
+_TEST_FILES: dict[tuple[int, str], set[str]] = {}
+
 
 def test_files(request: pytest.FixtureRequest) -> set[str]:
-    """The files whose frames count as the test's own code: the module and conftests."""
-    files = {str(request.node.path)}
-    files.update(
-        str(Path(getattr(plugin, "__file__", "")))
-        for plugin in request.config.pluginmanager.get_plugins()
-        if str(getattr(plugin, "__file__", "")).endswith("conftest.py")
-    )
+    """The files whose frames count as the test's own code: the module and conftests.
+
+    The set is shared by the tests of a module: read it, never change it.
+    """
+    manager = request.config.pluginmanager
+    module = str(request.node.path)
+    key = (id(manager), module)
+    files = _TEST_FILES.get(key)
+    if files is None:
+        files = {module}
+        files.update(
+            str(Path(getattr(plugin, "__file__", "")))
+            for plugin in manager.get_plugins()
+            if str(getattr(plugin, "__file__", "")).endswith("conftest.py")
+        )
+        _TEST_FILES[key] = files
     return files
+
+
+def forget_test_files() -> None:
+    """A plugin was registered: work the test files out again."""
+    _TEST_FILES.clear()
 
 
 def _through(error: BaseException, test_files: set[str]) -> bool:
@@ -84,6 +104,8 @@ def check(
 ) -> None:
     """Fail the test if its code swallowed a validation error of one of ``namespaces``."""
     __tracebackhide__ = True
+    if not any(namespace._shared.failures for namespace in namespaces):
+        return  # the common case: no call failed, so nothing can have been swallowed
     files = test_files(request)
     failure = request.node.stash.get(TEST_ERROR, None)
     swallowed = [

@@ -4,12 +4,14 @@ module and compatibility settings."""
 
 from __future__ import annotations
 
+import copy
 import datetime
+import functools
 import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -61,22 +63,26 @@ def find_config(rootdir: Path, explicit: str | None, start: Path | None = None) 
                 ".toml, .json and .jsonc configs"
             )
         return path
-    for directory in _up_to(rootdir, start):
-        for name in CONFIG_NAMES:
-            if (directory / name).is_file():
-                return directory / name
+    # Looked for on every call (a test may write a config): only the path arithmetic
+    # is remembered.
+    for candidate in _candidates(rootdir, start):
+        if os.path.isfile(candidate):
+            return Path(candidate)
     return None
 
 
-def _up_to(rootdir: Path, start: Path | None) -> list[Path]:
-    """``start`` and its parents up to ``rootdir``; just ``rootdir`` when ``start`` is
-    not inside it. A monorepo's Worker keeps its config next to its own tests."""
+@functools.lru_cache(maxsize=256)
+def _candidates(rootdir: Path, start: Path | None) -> tuple[str, ...]:
+    """The config files to look for, nearest first, in ``start`` and its parents up
+    to ``rootdir`` (just ``rootdir`` when ``start`` is not inside it), each directory
+    in wrangler's order. A monorepo's Worker keeps its config next to its own tests."""
     if start is None or not start.is_relative_to(rootdir):
-        return [rootdir]
-    directories = [start]
-    while directories[-1] != rootdir:
-        directories.append(directories[-1].parent)
-    return directories
+        directories = [rootdir]
+    else:
+        directories = [start]
+        while directories[-1] != rootdir:
+            directories.append(directories[-1].parent)
+    return tuple(str(directory / name) for directory in directories for name in CONFIG_NAMES)
 
 
 def strip_jsonc(text: str) -> str:
@@ -148,11 +154,47 @@ def _parse(path: Path) -> dict[str, Any]:
     return data
 
 
+# Each config read and checked, or why it is broken, by absolute path and section,
+# with the stat signature it was read at: a file edited since (a pytester test
+# writing a new config, say) is read again.
+_CONFIGS: dict[tuple[str, str | None], tuple[tuple[int, int, int], WranglerConfig | str]] = {}
+# Values of vars that a test can share safely: immutable.
+_SCALARS: Final = (str, int, float, bool, type(None))
+
+
 def load_config(path: Path, env: str | None) -> WranglerConfig:
     """Read the KV bindings and vars of the top level, or of ``[env.<env>]``.
 
     ``kv_namespaces`` and ``vars`` are not inherited by environments, as in wrangler.
+    A file is read and checked once while its stat (mtime, size, inode) is unchanged;
+    a broken one raises the same ``ValueError`` on every call.
     """
+    try:
+        # stat() follows symlinks, so a link pointed elsewhere changes the signature.
+        stat = os.stat(path)
+    except OSError:
+        return _load_config(path, env)  # unreadable: let the reading report it
+    signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    key = (os.path.abspath(path), env)
+    cached = _CONFIGS.get(key)
+    if cached is None or cached[0] != signature:
+        result: WranglerConfig | str
+        try:
+            result = _load_config(path, env)
+        except ValueError as error:
+            result = str(error)
+        cached = _CONFIGS[key] = (signature, result)
+    config = cached[1]
+    if isinstance(config, str):
+        raise ValueError(config)
+    # Each test gets its own vars and ids, as when the file was read for it alone.
+    variables = config.vars
+    if not all(isinstance(value, _SCALARS) for value in variables.values()):
+        variables = copy.deepcopy(variables)
+    return replace(config, vars=dict(variables), kv_ids=dict(config.kv_ids))
+
+
+def _load_config(path: Path, env: str | None) -> WranglerConfig:
     data = _parse(path)
     section: Mapping[str, Any] = data
     where = str(path)
