@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import heapq
 import math
+import sys
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .store import Entry
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(slots=True)
@@ -58,6 +63,7 @@ class Caches:
     def evict(self, now: float) -> None:
         """Drop every copy that has run out by ``now``."""
         seconds, buckets = self._seconds, self._buckets
+        touched: set[str] = set()
         while seconds and seconds[0] <= now:
             for location, key in buckets.pop(heapq.heappop(seconds)):
                 cache = self.by_location[location]
@@ -65,4 +71,18 @@ class Caches:
                 if cached is not None and cached.until <= now:
                     del cache[key]
                     self.stale.pop((location, key), None)
+                    touched.add(location)
+        for location in touched:
+            self.by_location[location] = compacted(self.by_location[location])
+        self.stale = compacted(self.stale)
         self.next_expiry = seconds[0] if seconds else math.inf
+
+
+def compacted(table: dict[K, V]) -> dict[K, V]:
+    """``table``, or a fresh copy once most of it has been deleted: a Python dict
+    never gives back the room of deleted entries. Copying only when the room is
+    several times what the entries need keeps the copies' cost amortized O(1) a
+    deletion."""
+    if sys.getsizeof(table) <= 1024 + 256 * len(table):
+        return table
+    return dict(table)

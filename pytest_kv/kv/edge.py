@@ -26,7 +26,7 @@ from functools import partial
 
 from sortedcontainers import SortedDict
 
-from .caches import Cached, Caches
+from .caches import Cached, Caches, compacted
 from .history import Events
 from .propagation import Fixed, PerLocation, Propagation, check_seconds, per_write, trusted
 from .store import Entry, Store, keys_from
@@ -382,6 +382,7 @@ class Edge:
                 del self.caches.stale[(location, key)]
             else:
                 target = max(target, until)
+        self.caches.stale = compacted(self.caches.stale)
         return target
 
     def _disagrees(self, location: str, key: bytes, now: float) -> bool:
