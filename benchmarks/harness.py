@@ -75,8 +75,10 @@ def row(what: str, figure: str, target: str = "") -> None:
     print(f"  {what:<66} {figure:>16}  {target}", flush=True)
 
 
-def verdict(ok: bool, target: str) -> str:
-    return f"{target}: {'ok' if ok else 'MISSED'}"
+def verdict(ok: bool, target: str = "") -> str:
+    """``ok`` or ``MISSED``, after the target when the row does not name it."""
+    word = "ok" if ok else "MISSED"
+    return f"{target}: {word}" if target else word
 
 
 def table() -> str:

@@ -1,10 +1,11 @@
 """pytest-kv's performance, next to its peers, measured in one run.
 
     pip install -e ".[bench]"
-    python benchmarks/run.py            # add --quick for a smaller, faster run
+    python -m benchmarks.run            # add --quick for a smaller, faster run
 
 Every figure is the median of several rounds; ratios compare figures taken in the
-same run. Targets come from issue 7 (a 2-core machine).
+same run, interleaved round by round (see ``harness``). Targets come from issues 7
+and 11 (a 2-core machine); a row that misses its target says ``MISSED``.
 """
 
 from __future__ import annotations
@@ -23,35 +24,9 @@ from typing import Any
 from pytest_kv import KVNamespace
 from pytest_kv.plugin.clock import FreezegunDriver, KVClock
 
-ROWS: list[tuple[str, str, str]] = []
-
-
-def median_us(run: Callable[[int], float], ops: int, rounds: int) -> float:
-    """Median over ``rounds`` of the time per operation, in microseconds."""
-    samples = []
-    for _ in range(rounds):
-        gc.collect()
-        samples.append(run(ops) / ops * 1e6)
-    return statistics.median(samples)
-
-
-def loop(call: Callable[[], Any]) -> Callable[[int], float]:
-    def run(ops: int) -> float:
-        start = time.perf_counter()
-        for _ in range(ops):
-            call()
-        return time.perf_counter() - start
-
-    return run
-
-
-def row(what: str, figure: str, target: str = "") -> None:
-    ROWS.append((what, figure, target))
-    print(f"  {what:<58} {figure:>14}  {target}", flush=True)
-
-
-def verdict(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
+from . import calls
+from .fixtures import fixtures
+from .harness import loop, median_us, row, table, verdict
 
 
 def per_operation(ops: int, rounds: int) -> None:
@@ -83,13 +58,13 @@ def per_operation(ops: int, rounds: int) -> None:
     # Many keys at every location, time moving on: eventual reads that miss the
     # cache, next to strong reads of the same keys.
     keys = [f"user:{i:05}" for i in range(1000)]
+    spread_time = [1_000_000.0]
     spread_strong = KVNamespace(clock=lambda: spread_time[0])
     spread_eventual = KVNamespace(
         clock=lambda: spread_time[0],
         consistency="eventual",
         locations=[f"loc{i}" for i in range(8)],
     )
-    spread_time = [1_000_000.0]
     for ns in (spread_strong, spread_eventual):
         ns.seed(dict.fromkeys(keys, "x" * 100))
 
@@ -394,11 +369,15 @@ def main() -> None:
     bulk(ops, rounds)
     rest(ops, rounds)
     memory(sizes[-1])
+    calls.forms(ops // 10, rounds)
+    calls.workload(ops // 5, rounds)
+    calls.eventual_writes(ops // 10, rounds)
+    calls.eventual_memory(ops // 10)
+    calls.settling(rounds)
+    calls.hot_key(rounds)
+    fixtures(3 if args.quick else rounds)
     print()
-    print("| measurement | median | target |")
-    print("|---|---|---|")
-    for what, figure, target in ROWS:
-        print(f"| {what} | {figure} | {target} |")
+    print(table())
 
 
 if __name__ == "__main__":

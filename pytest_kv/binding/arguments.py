@@ -180,6 +180,10 @@ def quick_get_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[An
             return None
     else:
         options = kwargs
+        if len(options) == 1:  # type="json", the keyword form most calls use
+            response_type = options.get("type")
+            if type(response_type) is str:
+                return response_type, None
     response_type = options.get("type")
     cache_ttl = options.get("cacheTtl")
     known = (response_type is not None) + (cache_ttl is not None)

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVError
+from pytest_kv.js.json_memo import parsed_json
 from pytest_kv.js.json_stringify import json_stringify
 from pytest_kv.js.text import encode_text
 from pytest_kv.kv import service
@@ -45,7 +46,7 @@ from .arguments import (
     quick_put_options,
 )
 from .results import bulk_result, list_result, read_result
-from .values import TEXT, decode_value, encode_value
+from .values import JSON, TEXT, decode_value, encode_value
 
 if TYPE_CHECKING:
     from pytest_kv.js.jsdict import JsDict
@@ -62,18 +63,15 @@ def _options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             return options
     elif kwargs:
         options = kwargs
-        # Python builds a fresh dict for keywords: only the values need copying.
-        for value in options.values():
-            if type(value) not in _SCALARS:
-                break
-        else:
-            return options
     else:
         return None
-    return {
-        name: logged_value(value) if isinstance(value, (dict, list)) else value
-        for name, value in options.items()
-    }
+    copied = options if options is kwargs else dict(options)  # keywords: a fresh dict
+    for name, value in options.items():
+        if type(value) not in _SCALARS and isinstance(value, (dict, list)):
+            if copied is options:
+                copied = dict(options)
+            copied[name] = logged_value(value)
+    return copied
 
 
 _SCALARS: Final = frozenset((str, int, float, bool, type(None)))
@@ -192,6 +190,9 @@ def read(
                     result, present = None, False
                 elif response_type is None or response_type == TEXT:
                     result, present = entry.value.decode("utf-8", "replace"), True
+                elif response_type == JSON:
+                    result = parsed_json(entry.value)
+                    present = result is not None
                 else:
                     result = decode_value(entry.value, response_type)
                     present = result is not None

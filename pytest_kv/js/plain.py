@@ -12,9 +12,10 @@ characters, in the same forms). Floats are not plain: V8 writes ``1.0`` as ``1``
 from __future__ import annotations
 
 import json
+import json.encoder
 import re
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Callable, Iterable
+from typing import Any, Final
 
 from .convert import MAX_SAFE_INTEGER
 from .jsdict import JsDict
@@ -28,9 +29,20 @@ _CONTAINERS: Final = (dict, JsDict, list)
 _MAX_DEPTH: Final = 32
 _MAX_NODES: Final = 2000
 
-_dumps = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False
-).encode
+
+def _dumps_with(make: Callable[..., Any] | None) -> Callable[[object], str]:
+    """``json.dumps`` as V8 writes plain values. ``JSONEncoder.encode`` builds a new
+    C encoder at every call, which costs more than the encoding of small metadata:
+    one built here is reused, where the C accelerator exists."""
+    if make is None:
+        return json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False
+        ).encode
+    encode = make(None, None, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+    return lambda value: "".join(encode(value, 0))
+
+
+_dumps: Final = _dumps_with(getattr(json.encoder, "c_make_encoder", None))
 
 
 def _is_plain(value: object) -> bool:

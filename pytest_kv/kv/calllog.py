@@ -55,8 +55,12 @@ def matches(call: KVCall, method: str | None, key: str | None, location: str | N
 def logged_value(value: object) -> object:
     """A value for the log to keep: a deep copy of a dict or list where one can be
     made (the caller may change the original), else the value itself."""
-    if type(value) is dict and all(type(item) in _SCALARS for item in value.values()):
-        return dict(value)  # flat metadata: nothing inside can change
+    if type(value) is dict:
+        for item in value.values():
+            if type(item) not in _SCALARS:
+                break
+        else:
+            return dict(value)  # flat metadata: nothing inside can change
     try:
         return copy.deepcopy(value)
     except Exception:  # an object that cannot be copied
