@@ -12,7 +12,7 @@ import heapq
 import math
 import sys
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .store import Entry
 
@@ -32,19 +32,28 @@ class Cached:
 class Caches:
     """The read caches of every location of a namespace."""
 
-    __slots__ = ("_buckets", "_seconds", "by_location", "next_expiry", "stale")
+    __slots__ = ("_buckets", "_seconds", "by_location", "held", "next_expiry", "stale")
 
     def __init__(self, locations: tuple[str, ...]) -> None:
         self.by_location: dict[str, dict[bytes, Cached]] = {loc: {} for loc in locations}
         # Copies that may disagree with the truth: (location, key) -> when they end.
         self.stale: dict[tuple[str, bytes], float] = {}
-        # Keys to look at when a second has passed: second -> [(location, key)].
-        self._buckets: dict[int, list[tuple[str, bytes]]] = {}
+        # How many locations have a copy of each key: a write marks the others' copies
+        # stale, and most keys written have none, so most writes need not look.
+        self.held: dict[bytes, int] = {}
+        # Keys to look at when a second has passed: second -> [location, key, ...],
+        # pairs laid flat: a tuple for each would be one more object for each copy,
+        # for the garbage collector to go through while the copy lives.
+        self._buckets: dict[int, list[Any]] = {}
         self._seconds: list[int] = []  # a heap of the buckets' seconds
         self.next_expiry = math.inf
 
     def put(self, location: str, key: bytes, cached: Cached) -> None:
-        self.by_location[location][key] = cached
+        cache = self.by_location[location]
+        if key not in cache:
+            held = self.held
+            held[key] = held.get(key, 0) + 1
+        cache[key] = cached
         second = math.ceil(cached.until) if math.isfinite(cached.until) else None
         if second is None:
             return
@@ -54,27 +63,46 @@ class Caches:
             heapq.heappush(self._seconds, second)
             if second < self.next_expiry:
                 self.next_expiry = second
-        bucket.append((location, key))
+        bucket.append(location)
+        bucket.append(key)
 
     def drop(self, location: str, key: bytes) -> None:
-        self.by_location[location].pop(key, None)
+        if self.by_location[location].pop(key, None) is not None:
+            self._let_go(key)
         self.stale.pop((location, key), None)
+
+    def _let_go(self, key: bytes) -> None:
+        """One location fewer has a copy of ``key``."""
+        held = self.held
+        count = held[key] - 1
+        if count:
+            held[key] = count
+        else:
+            del held[key]
 
     def evict(self, now: float) -> None:
         """Drop every copy that has run out by ``now``."""
-        seconds, buckets = self._seconds, self._buckets
+        seconds, buckets, held, stale = self._seconds, self._buckets, self.held, self.stale
         touched: set[str] = set()
         while seconds and seconds[0] <= now:
-            for location, key in buckets.pop(heapq.heappop(seconds)):
+            bucket = iter(buckets.pop(heapq.heappop(seconds)))
+            for location, key in zip(bucket, bucket, strict=True):
                 cache = self.by_location[location]
                 cached = cache.get(key)
                 if cached is not None and cached.until <= now:
                     del cache[key]
-                    self.stale.pop((location, key), None)
+                    count = held[key] - 1  # ``_let_go``, written out
+                    if count:
+                        held[key] = count
+                    else:
+                        del held[key]
+                    if stale:
+                        stale.pop((location, key), None)
                     touched.add(location)
         for location in touched:
             self.by_location[location] = compacted(self.by_location[location])
         self.stale = compacted(self.stale)
+        self.held = compacted(self.held)
         self.next_expiry = seconds[0] if seconds else math.inf
 
 

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
+from typing import Protocol
 
-from sortedcontainers import SortedDict
+from sortedcontainers import SortedList
 
 from .caches import Cached, Caches, compacted
 from .history import Events
@@ -59,7 +61,15 @@ class Edge:
         self.eager = not trusted(model)
         self.list_lag = list_lag
         self.store = store
-        self.states: SortedDict = SortedDict()  # key -> KeyState, for keys in flight
+        self.states: dict[bytes, KeyState] = {}  # key -> KeyState, for keys in flight
+        # Only list() needs the in-flight keys in order, and most keys go in flight and
+        # settle with no list() in between: a sorted insert and delete for each cost
+        # writes far more than the dict's. So the sorted index is brought up to date
+        # when a page needs it, from the keys that went in flight (``_joined``) or
+        # settled (``_left``) since; a key that does both in between costs it nothing.
+        self._index: SortedList = SortedList()
+        self._joined: set[bytes] = set()  # in ``states``, not yet in the index
+        self._left: set[bytes] = set()  # in the index, no longer in ``states``
         self.caches = Caches(self.locations)
         self.events = Events() if events is None else events
         # States in the order they were written, to drop each once it has settled.
@@ -84,7 +94,7 @@ class Edge:
             at = memo[location] = version.written_at + delay
         return at
 
-    def prepare(self, name: str, origin: str, now: float) -> tuple[int, dict[str, float] | None]:
+    def prepare(self, origin: str, name: str, now: float) -> tuple[int, dict[str, float] | None]:
         """A write's number and, for the user's own models, when it reaches each
         location, worked out before the caller takes the lock: user code never runs
         under it, and a model that fails fails before anything is written."""
@@ -152,6 +162,7 @@ class Edge:
         if now >= self.store.next_expiry:
             self.store.expire(now)
         queue = self.queue
+        states, joined, left = self.states, self._joined, self._left
         while queue:
             state = queue[0]
             if state.queued > 1:  # a later entry stands for it
@@ -162,8 +173,25 @@ class Edge:
                 break
             queue.popleft()
             state.queued = 0
-            if self.states.get(state.key) is state:
-                self._prune(state, now)
+            key = state.key
+            if states.get(key) is state:
+                if len(state.versions) - state.lo == 2:
+                    # Its last entry's ``due`` is when its newest version reaches
+                    # everyone, and that has come: with no other version to wait
+                    # for, the state has settled (what ``_prune`` would find).
+                    # ``_forget``, written out: most writes end here.
+                    del states[key]
+                    if key in joined:
+                        joined.remove(key)
+                    else:
+                        left.add(key)
+                else:
+                    self._prune(state, now)
+        # Neither dicts nor sets give back the room of deleted entries: once most
+        # in-flight keys have settled, fresh copies keep memory to what is pending.
+        self.states = compacted(self.states)
+        self._joined = _shrunk(self._joined)
+        self._left = _shrunk(self._left)
 
     def _due(self, now: float) -> bool:
         queue = self.queue
@@ -180,9 +208,37 @@ class Edge:
         while index + 1 < len(versions) and self._passed(state, versions[index + 1], now):
             index += 1
         if index == len(versions) - 1:
-            del self.states[state.key]  # every location agrees with the truth
+            self._forget(state.key)  # every location agrees with the truth
         elif index > state.lo:
             state.drop_before(index)
+
+    # -- the in-flight keys ---------------------------------------------------------------
+
+    def _forget(self, key: bytes) -> None:
+        """Take ``key`` out of flight (it is in)."""
+        del self.states[key]
+        joined = self._joined
+        if key in joined:
+            joined.remove(key)  # never made it to the index
+        else:
+            self._left.add(key)
+
+    def _sorted_keys(self) -> SortedList:
+        """The in-flight keys in order, brought up to date."""
+        joined, left, index = self._joined, self._left, self._index
+        if not joined and not left:
+            return index
+        if len(left) * 4 > len(index):
+            # Most of the index has settled: building it afresh is the cheaper way.
+            index = self._index = SortedList(self.states)
+        else:
+            for key in left:
+                index.remove(key)
+            index.update(joined)
+        # ``clear`` gives back a set's room, which deletions never do.
+        joined.clear()
+        left.clear()
+        return index
 
     # -- reads and writes --------------------------------------------------------------
 
@@ -235,24 +291,38 @@ class Edge:
 
     def write(
         self,
+        location: str,
         key: bytes,
         name: str,
         entry: Entry | None,
-        location: str,
         now: float,
         cache_ttl: int,
         prepared: tuple[int, dict[str, float] | None] | None = None,
     ) -> None:
         """A put (or a delete, with ``entry=None``) made at ``location``."""
-        if self._due(now):
+        queue = self.queue
+        caches = self.caches
+        # ``_due``, written out: this is the hot path of every eventual write.
+        if (
+            now >= caches.next_expiry
+            or now >= self.store.next_expiry
+            or (queue and queue[0].due <= now)
+        ):
             self.tick(now)
         arrivals = None if prepared is None else prepared[1]
         if arrivals is None and self.eager:
-            arrivals = self.prepare(name, location, now)[1]
-        version = Version(name, entry, now, location, next(self._seq), arrivals=arrivals)
-        state: KeyState | None = self.states.get(key)
+            arrivals = self.prepare(location, name, now)[1]
+        version = Version(name, entry, now, location, next(self._seq), False, arrivals)
+        states = self.states
+        state: KeyState | None = states.get(key)
         if state is None:
-            state = self.states[key] = KeyState(key, name, base_version(self.store.entry(key)))
+            # In flight now; the index learns of it when a page needs it (the
+            # opposite of ``_forget``).
+            state = states[key] = KeyState(key, name, base_version(self.store.entry(key)))
+            if key in self._left:
+                self._left.remove(key)  # still in the sorted index
+            else:
+                self._joined.add(key)
         if self.reads:
             version.read_base = dict(state.reads) if state.reads else {}
         index = state.insert(version)
@@ -263,35 +333,52 @@ class Edge:
         while index - 1 > state.lo and self._hidden_by(versions[index - 1], version):
             del versions[index - 1]
             index -= 1
-        state.added(version, self.arrival)
+        if state.views:  # only a key read often while in flight has views to tell
+            state.added(version, self.arrival)
         newest = versions[-1]
         if newest.entry is None:
             self.store.delete(key)
         else:
             self.store.put(key, newest.entry)
-        caches = self.caches
+        mine = 0  # the writer's own copy of the key, after the write
         if location in caches.by_location:  # central storage has no read cache
             if cache_ttl > 0:  # the writer's copy is the newest write: not stale
                 caches.put(location, key, Cached(entry, now + cache_ttl))
-                caches.stale.pop((location, key), None)
+                if caches.stale:
+                    caches.stale.pop((location, key), None)
+                mine = 1
             else:
                 caches.drop(location, key)
-        for other, cache in caches.by_location.items():
-            if other != location and (copy := cache.get(key)) is not None:
-                caches.stale[(other, key)] = copy.until
-        self.events.add(
-            key, now, location, "delete" if entry is None else "put", _value(entry), None
-        )
-        self._prune(state, now)
-        if not self.reads and self.states.get(key) is state:
-            state.due = self._settles_at(newest)
-            state.queued += 1
-            self.queue.append(state)
+        if caches.held.get(key, 0) > mine:  # another location has a copy
+            for other, cache in caches.by_location.items():
+                if other != location and (copy := cache.get(key)) is not None:
+                    caches.stale[(other, key)] = copy.until
+        if entry is None:
+            self.events.add(key, now, location, "delete", None, None)
+        else:
+            self.events.add(key, now, location, "put", entry.value, None)
+        if self.reads:
+            self._prune(state, now)
+            return
+        # When the newest version reaches everyone, worked out once: for the pruning
+        # here and for the settling queue.
+        due = self._settles_at(newest)
+        if len(versions) - state.lo > 2:
+            self._prune(state, now)  # an older version may have reached everyone by now
+            if states.get(key) is not state:
+                return
+        elif due <= now:  # what ``_prune`` finds when one version is on its way
+            self._forget(key)
+            return
+        state.due = due
+        state.queued += 1
+        queue.append(state)
 
     def seed(self, key: bytes, entry: Entry, now: float) -> None:
         """A god-view write (the truth already holds it): visible everywhere, list()
         included, at once."""
-        self.states.pop(key, None)
+        if key in self.states:
+            self._forget(key)
         for location in self.locations:
             self.caches.drop(location, key)
         self.events.add(key, now, "*", "seed", entry.value, None)
@@ -335,7 +422,7 @@ class Edge:
         if self._due(now):
             self.tick(now)
         found: list[tuple[bytes, Entry]] = []
-        for key, state in _merged(self.store, self.states, prefix, after):
+        for key, state in _merged(self.store, self.states, self._sorted_keys(), prefix, after):
             if state is None:
                 entry = self.store.peek(key, now)
             else:
@@ -353,14 +440,22 @@ class Edge:
         """The first moment every location and list() agree with the truth."""
         self.tick(now)
         if self.reads:
-            for state in self.states.values():
-                newest = state.newest
-                if not all(self._visible_by_reads(state, newest, loc) for loc in self.locations):
-                    raise RuntimeError(
-                        f"settle(): key {state.name!r} waits for replica reads "
-                        "(AfterReads propagation), which no amount of time delivers; "
-                        "read it at each location instead"
-                    )
+            waiting = [
+                state
+                for state in self.states.values()
+                if not all(
+                    self._visible_by_reads(state, state.newest, loc) for loc in self.locations
+                )
+            ]
+            if waiting:
+                # The first such key in key order names the error, whatever order the
+                # keys went in flight in.
+                state = min(waiting, key=lambda waits: waits.key)
+                raise RuntimeError(
+                    f"settle(): key {state.name!r} waits for replica reads "
+                    "(AfterReads propagation), which no amount of time delivers; "
+                    "read it at each location instead"
+                )
         target = now
         for state in self.states.values():
             newest = state.newest
@@ -422,6 +517,13 @@ class Edge:
         return iter(sorted(seen))
 
 
+def _shrunk(keys: set[bytes]) -> set[bytes]:
+    """``keys``, or a fresh copy once most of it has been deleted (as ``compacted``)."""
+    if sys.getsizeof(keys) <= 1024 + 256 * len(keys):
+        return keys
+    return set(keys)
+
+
 def _settled_view(state: KeyState, seen: Version, truth: Entry | None, now: float) -> bool:
     """Whether a view that shows ``seen`` already agrees with the truth for good: it
     shows the newest version, or shows the same and no other version is on its way."""
@@ -432,12 +534,16 @@ def _settled_view(state: KeyState, seen: Version, truth: Entry | None, now: floa
 
 
 def _merged(
-    store: Store, states: SortedDict, prefix: bytes, after: bytes | None
+    store: Store,
+    states: dict[bytes, KeyState],
+    index: SortedList,
+    prefix: bytes,
+    after: bytes | None,
 ) -> Iterator[tuple[bytes, KeyState | None]]:
-    """The keys under ``prefix`` after ``after`` in the truth and in flight, in order,
-    each with its in-flight state (or ``None``)."""
+    """The keys under ``prefix`` after ``after`` in the truth and in flight (``index``
+    has those in order), each with its in-flight state (or ``None``)."""
     stored = store.keys_from(prefix, after)
-    flying = keys_from(states, prefix, after)
+    flying = keys_from(index, prefix, after)
     a = next(stored, None)
     b = next(flying, None)
     while True:
@@ -488,29 +594,8 @@ def _value(entry: Entry | None) -> bytes | None:
     return None if entry is None else entry.value
 
 
-class LocationView:
-    """The namespace as one location reads and writes it: the binding's backend."""
-
-    __slots__ = ("edge", "location", "lock", "read")
-
-    pure_reads = False  # a read fills the location's cache
-
-    def __init__(self, edge: Edge, location: str) -> None:
-        self.edge = edge
-        self.location = location
-        self.lock = edge.store.lock
-        # Reads are the hot path: bind the location once instead of on every call.
-        self.read: Callable[[bytes, float, int], tuple[Entry | None, str | None]] = partial(
-            edge.read_at, location
-        )
-
-    def prepare(self, name: str, now: float) -> tuple[int, dict[str, float] | None]:
-        return self.edge.prepare(name, self.location, now)
-
-    def probe(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
-        return self.edge.probe(key, self.location, now), None
-
-    def write(
+class _Write(Protocol):
+    def __call__(
         self,
         key: bytes,
         name: str,
@@ -518,8 +603,41 @@ class LocationView:
         now: float,
         cache_ttl: int,
         prepared: tuple[int, dict[str, float] | None] | None = None,
-    ) -> None:
-        self.edge.write(key, name, entry, self.location, now, cache_ttl, prepared)
+    ) -> None: ...
+
+
+class _Prepare(Protocol):
+    def __call__(self, name: str, now: float) -> tuple[int, dict[str, float] | None] | None: ...
+
+
+def _unprepared(name: str, now: float) -> None:
+    """What a built-in model works out before the lock: nothing (``Edge.prepare``
+    would say ``(0, None)``, which ``Edge.write`` takes the same way)."""
+    return
+
+
+class LocationView:
+    """The namespace as one location reads and writes it: the binding's backend."""
+
+    __slots__ = ("edge", "location", "lock", "prepare", "read", "write")
+
+    pure_reads = False  # a read fills the location's cache
+
+    def __init__(self, edge: Edge, location: str) -> None:
+        self.edge = edge
+        self.location = location
+        self.lock = edge.store.lock
+        # Reads and writes are the hot path: bind the location once instead of
+        # passing it on through a method on every call.
+        self.read: Callable[[bytes, float, int], tuple[Entry | None, str | None]] = partial(
+            edge.read_at, location
+        )
+        self.write: _Write = partial(edge.write, location)
+        # pytest-kv's own models have nothing to work out before the lock.
+        self.prepare: _Prepare = partial(edge.prepare, location) if edge.eager else _unprepared
+
+    def probe(self, key: bytes, now: float, cache_ttl: int) -> tuple[Entry | None, str | None]:
+        return self.edge.probe(key, self.location, now), None
 
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float
@@ -543,7 +661,7 @@ class CentralView:
         self.probe = edge.store.probe
 
     def prepare(self, name: str, now: float) -> tuple[int, dict[str, float] | None]:
-        return self.edge.prepare(name, CENTRAL, now)
+        return self.edge.prepare(CENTRAL, name, now)
 
     def write(
         self,
@@ -554,7 +672,7 @@ class CentralView:
         cache_ttl: int,
         prepared: tuple[int, dict[str, float] | None] | None = None,
     ) -> None:
-        self.edge.write(key, name, entry, CENTRAL, now, 0, prepared)
+        self.edge.write(CENTRAL, key, name, entry, now, 0, prepared)
 
     def page(
         self, prefix: bytes, after: bytes | None, limit: int, now: float

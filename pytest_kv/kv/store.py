@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sortedcontainers import SortedDict
+from sortedcontainers import SortedDict, SortedList
 
 
 @dataclass(slots=True)
@@ -172,7 +172,7 @@ class Store:
                 yield key, entry
 
 
-def keys_from(keys: SortedDict, prefix: bytes, after: bytes | None) -> Iterator[bytes]:
+def keys_from(keys: SortedDict | SortedList, prefix: bytes, after: bytes | None) -> Iterator[bytes]:
     """The sorted keys where a list() page starts: at ``prefix``, or just after the
     cursor's key when that comes later. The caller stops at the end of the prefix."""
     if after is not None and after >= prefix:
