@@ -16,6 +16,7 @@ INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings =
 
 # The application: names bound at import time, as real code binds them.
 APP = """
+import warnings
 from datetime import date, datetime, timezone
 from time import gmtime, localtime, strftime, time, time_ns
 import datetime as datetime_module
@@ -23,12 +24,16 @@ import time as time_module
 
 
 def seen():
+    with warnings.catch_warnings():
+        # Deprecated from Python 3.12: the real one warns where freezegun's fake does not.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        utcnow = datetime.utcnow()
     return {
         "time": time(),
         "time_ns": time_ns(),
         "module time": time_module.time(),
         "now": datetime.now(timezone.utc),
-        "utcnow": datetime.utcnow(),
+        "utcnow": utcnow,
         "module now": datetime_module.datetime.now(timezone.utc),
         "today": date.today(),
         "gmtime": tuple(gmtime())[:6],
