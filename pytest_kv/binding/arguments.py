@@ -199,6 +199,21 @@ def quick_get_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[An
     return response_type, cache_ttl
 
 
+def quick_bulk_keys(names: list[Any]) -> list[Key] | None:
+    """The keys of a bulk read as ``parse_get`` makes them, when every name is a
+    ``str`` that encodes as UTF-8 (no lone surrogate); else ``None``, for the general
+    way. The service checks each key itself."""
+    keys = []
+    for name in names:
+        if type(name) is not str:
+            return None
+        try:
+            keys.append(Key(name, name.encode("utf-8")))
+        except UnicodeEncodeError:
+            return None
+    return keys
+
+
 def quick_list(args: tuple[Any, ...], kwargs: dict[str, Any]) -> ListArgs | None:
     """``parse_list``'s answer for the common forms (an int limit, str prefix and
     cursor, as keywords or one dict), or ``None`` for the general way."""

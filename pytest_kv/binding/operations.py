@@ -17,12 +17,14 @@ from pytest_kv.js.json_memo import parsed_json
 from pytest_kv.js.json_stringify import json_stringify
 from pytest_kv.js.text import encode_text
 from pytest_kv.kv import service
-from pytest_kv.kv.calllog import logged_value
+from pytest_kv.kv.calllog import LoggedJSON, logged_value
 from pytest_kv.kv.faults import RunawayListingError, count_operation
 from pytest_kv.kv.keys import Key, key_of
 from pytest_kv.kv.limits import (
     MAX_KEY_BYTES,
+    MAX_METADATA_BYTES,
     MAX_VALUE_BYTES,
+    MIN_CACHE_TTL,
     check_cache_ttl,
     check_key,
     check_list_limit,
@@ -35,12 +37,14 @@ from pytest_kv.kv.namespace import TRIAL
 from pytest_kv.kv.store import Entry
 
 from .arguments import (
+    GetArgs,
     PutArgs,
     convert_key,
     parse_delete,
     parse_get,
     parse_list,
     parse_put,
+    quick_bulk_keys,
     quick_get_options,
     quick_list,
     quick_put_options,
@@ -178,8 +182,8 @@ def read(
                 response_type, cache_ttl = options
                 if cache_ttl is None:
                     cache_ttl = ns._cache_ttl
-                else:
-                    check_cache_ttl(GET, cache_ttl)
+                elif cache_ttl < MIN_CACHE_TTL:
+                    check_cache_ttl(GET, cache_ttl)  # raises
                 backend = ns._backend
                 with backend.lock:
                     entry, cache = backend.read(encoded, now, cache_ttl)
@@ -212,7 +216,9 @@ def read(
                     )
                 )
                 return result
-    parsed = parse_get(method, key, args, kwargs)
+    parsed = _quick_bulk(key, args, kwargs) if faults is None and type(key) is list else None
+    if parsed is None:
+        parsed = parse_get(method, key, args, kwargs)
     if parsed.keys is not None:
         count_operation()  # the service checks bulk keys; workerd sends them all
         names = [item.name for item in parsed.keys]
@@ -244,6 +250,16 @@ def read(
         )
     )
     return result
+
+
+def _quick_bulk(key: list[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> GetArgs | None:
+    """``parse_get``'s answer for a bulk read of ``str`` keys in the common option
+    forms, or ``None`` for the general way."""
+    options = (None, None) if not args and not kwargs else quick_get_options(args, kwargs)
+    if options is None:
+        return None
+    keys = quick_bulk_keys(key)
+    return None if keys is None else GetArgs(None, keys, *options)
 
 
 @dataclass(slots=True)
@@ -291,14 +307,25 @@ def put_quick(
     count_operation()  # workerd's own checks passed: the request is sent
     if expiration is not None or ttl is not None:
         expiration = resolve_expiration(int(now // 1), expiration, ttl)
-    if metadata is not None:
+    if metadata is not None and len(metadata) > _SURELY_SMALL_METADATA:
         check_metadata_size(metadata)
     backend = ns._backend
     prepared = None if shared.edge is None else backend.prepare(key, now)
     with shared.store.lock:
         backend.write(encoded, key, Entry(data, expiration, metadata), now, ns._cache_ttl, prepared)
-    shared.log.append((now, ns.location, "put", key, _options(args, kwargs), "ok"))
+    # The options as the log keeps them (see _options): the keywords' dict is the
+    # call's own, and plain metadata is kept as the JSON text just written, which
+    # the log parses back when someone looks, instead of a copy made now.
+    logged: Any = dict(args[0]) if args else (kwargs or None)
+    if metadata is not None:
+        logged["metadata"] = LoggedJSON(metadata)
+    shared.log.append((now, ns.location, "put", key, logged, "ok"))
     return True
+
+
+# No text of this many characters is over the metadata limit: none is more than
+# four bytes of UTF-8.
+_SURELY_SMALL_METADATA: Final = MAX_METADATA_BYTES // 4
 
 
 def plan_put(

@@ -90,5 +90,9 @@ def _copy(template: Any, shape: _Shape) -> Any:
     """A copy of a parsed value that shares no dict or list with it."""
     copy: Any = JsDict(template) if type(template) is JsDict else template.copy()
     for place, inner in shape:
-        copy[place] = _copy(template[place], inner)
+        member = template[place]
+        if inner:
+            copy[place] = _copy(member, inner)
+        else:  # no container inside (most are so): a shallow copy, without a call
+            copy[place] = JsDict(member) if type(member) is JsDict else member.copy()
     return copy

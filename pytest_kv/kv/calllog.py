@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Final
@@ -35,10 +36,25 @@ class KVCall:
     cache: str | None = None
     error: BaseException | None = None
 
+    def __post_init__(self) -> None:
+        options = self.options
+        if type(options) is dict and type(options.get("metadata")) is LoggedJSON:
+            # Parsed in place, once: every later KVCall of this record shares it, as
+            # they share the rest of the record.
+            options["metadata"] = json.loads(options["metadata"])
+
     @property
     def ok(self) -> bool:
         """Whether the call succeeded (a miss is a success)."""
         return self.error is None
+
+
+class LoggedJSON(str):
+    """Plain metadata as the call log keeps it: the JSON text the put sent, which
+    ``KVCall`` parses back into a value equal to the one given (plain JSON round-trips
+    exactly), so the put need not copy the caller's dict."""
+
+    __slots__ = ()
 
 
 def matches(call: KVCall, method: str | None, key: str | None, location: str | None) -> bool:

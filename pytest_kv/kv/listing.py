@@ -13,7 +13,7 @@ import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from .service import Backend
 from .store import Entry
@@ -33,9 +33,9 @@ _GAP: Final = 2  # an empty page was just served at this position
 _ENDING: Final = 4  # the keys are all served; one empty, complete page remains
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a cursor resumes: after ``after`` (or at the start), with shape state."""
+class Position(NamedTuple):
+    """Where a cursor resumes: after ``after`` (or at the start), with shape state.
+    (A named tuple: one is made for every page that has a next one.)"""
 
     after: bytes | None = None
     flags: int = 0

@@ -18,6 +18,8 @@ from .keys import Key
 from .limits import (
     MAX_BULK_BYTES,
     MAX_BULK_KEYS,
+    MAX_KEY_BYTES,
+    MIN_CACHE_TTL,
     check_bulk_key,
     check_cache_ttl,
     check_metadata_size,
@@ -128,15 +130,29 @@ def get_bulk(
     if not keys:
         raise http_error(GET_BULK, 400, "You must request a minimum of 1 key")
     ttl = default_ttl if cache_ttl is None else cache_ttl
+    # Every key is checked in turn (Miniflare's order: each key's checks, lookup and
+    # decoding); the checks are called only where one can fail.
+    bad_ttl = cache_ttl is not None and cache_ttl < MIN_CACHE_TTL
     answer: list[tuple[Key, Entry | None, Any]] = []
+    size = 0
     with backend.lock:
         look = backend.read if backend.pure_reads else backend.probe
-        for key in keys:  # Miniflare's order: each key's checks, lookup and decoding
-            check_bulk_key(key.name, key.encoded)
-            check_cache_ttl(GET_BULK, cache_ttl)
-            entry = look(key.encoded, now, ttl)[0]
-            answer.append((key, entry, None if entry is None else _bulk_value(entry, kind)))
-        _check_bulk_size([entry for _, entry, _ in answer if entry is not None])
+        for key in keys:
+            encoded = key.encoded
+            if bad_ttl or not 2 < len(encoded) <= MAX_KEY_BYTES:
+                check_bulk_key(key.name, encoded)
+                check_cache_ttl(GET_BULK, cache_ttl)
+            entry = look(encoded, now, ttl)[0]
+            if entry is None:
+                answer.append((key, None, None))
+                continue
+            size += len(entry.value)
+            if kind == TEXT:
+                answer.append((key, entry, entry.value.decode("utf-8", "replace")))
+            else:
+                answer.append((key, entry, _bulk_value(entry, kind)))
+        if size > MAX_BULK_BYTES:
+            _check_bulk_size([entry for _, entry, _ in answer if entry is not None])
         if not backend.pure_reads:
             for key in keys:  # now the reads happen: caches fill, replica reads count
                 backend.read(key.encoded, now, ttl)
@@ -145,9 +161,8 @@ def get_bulk(
 
 def _check_bulk_size(entries: list[Entry]) -> None:
     # The service totals the decoded strings' JavaScript lengths (UTF-16 units),
-    # never more than the UTF-8 byte count, so only a large read needs counting.
-    if sum(len(entry.value) for entry in entries) <= MAX_BULK_BYTES:
-        return
+    # never more than the UTF-8 byte count (the caller's first count), so only a
+    # large read needs counting.
     total = sum(utf16_length(decode_text(entry.value)) for entry in entries)
     if total > MAX_BULK_BYTES:
         raise http_error(GET_BULK, 413, "Total size of request exceeds the limit of 25MB")

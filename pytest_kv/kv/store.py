@@ -142,15 +142,15 @@ class Store:
         plus any expired entries met on the way, which are dropped.
         """
         entries = self._entries
-        keys = keys_from(entries, prefix, after)
         found: list[tuple[bytes, Entry]] = []
         expired: list[bytes] = []
         more = False
-        for key in keys:
+        for key in keys_from(entries, prefix, after):
             if not key.startswith(prefix):
                 break
             entry: Entry = entries[key]
-            if entry.expired(now):
+            expiration = entry.expiration
+            if expiration is not None and now >= expiration:
                 expired.append(key)
                 continue
             if len(found) == limit:

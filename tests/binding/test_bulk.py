@@ -96,6 +96,11 @@ async def test_checks_run_key_by_key_in_order(ns: KVNamespace) -> None:
     assert str(info.value) == (
         "KV GET_BULK failed: 400 Invalid cache_ttl of 10. Cache TTL must be at least 30."
     )
+    with pytest.raises(KVError) as info:
+        await ns.get(["user:1", "user:2"], cacheTtl=10)  # ordinary keys: the TTL fails
+    assert str(info.value) == (
+        "KV GET_BULK failed: 400 Invalid cache_ttl of 10. Cache TTL must be at least 30."
+    )
 
 
 async def test_cache_ttl_int32_errors_come_first(ns: KVNamespace) -> None:

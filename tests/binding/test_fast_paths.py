@@ -98,9 +98,19 @@ calls = st.lists(
         _call("get", get_options),
         _call("getWithMetadata", get_options),
         st.tuples(
-            st.just("get"),
-            st.lists(st.sampled_from(KEYS), min_size=1, max_size=3),
-            get_options.map(lambda o: ((o,), {})),
+            st.sampled_from(["get", "getWithMetadata"]),
+            # Bulk reads: stored keys mostly, and now and then any key at all (none,
+            # more than 100, digits, lone surrogates, too long, not a str).
+            st.one_of(
+                st.lists(st.sampled_from(KEYS), min_size=1, max_size=3),
+                st.lists(st.one_of(keys, st.sampled_from(["7", "", ".", ".."])), max_size=4),
+                st.just([f"k{i}" for i in range(101)]),
+            ),
+            st.one_of(
+                st.just(((), {})),
+                get_options.map(lambda o: ((o,), {})),
+                get_options.filter(lambda o: isinstance(o, dict)).map(lambda o: ((), o)),
+            ),
         ),
         st.tuples(
             st.just("put"), keys, st.tuples(st.one_of(scalars, st.binary(max_size=4)), put_options)

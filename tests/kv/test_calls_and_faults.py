@@ -13,6 +13,39 @@ from pytest_kv import KVCall, KVError, KVNamespace, KVTypeError
 pytestmark = pytest.mark.anyio
 
 
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"owner": "ada", "v": 2},  # plain and flat: the log keeps its JSON text
+        {"owner": "ada", "tags": ["a", "b"], "n": {"deep": True}},  # plain, nested
+        {"ratio": 1.5, "tags": ["a"]},  # not plain (a float): the general path's copy
+    ],
+)
+@pytest.mark.parametrize("form", ["keywords", "options dict"])
+def test_the_log_keeps_the_options_as_sent_whatever_the_caller_changes_later(
+    metadata: dict[str, object], form: str
+) -> None:
+    ns = KVNamespace()
+    sent = json.loads(json.dumps(metadata))
+    if form == "keywords":
+        ns.sync.put("k", "v", metadata=metadata, expirationTtl=600)
+        options = None
+    else:
+        options = {"metadata": metadata, "expirationTtl": 600}
+        ns.sync.put("k", "v", options)
+        options["expirationTtl"] = 1
+    metadata["owner"] = "eve"
+    if isinstance(metadata.get("tags"), list):
+        metadata["tags"].append("changed")  # type: ignore[union-attr]
+    [call] = ns.calls
+    assert call.options == {"metadata": sent, "expirationTtl": 600}
+    assert type(call.options["metadata"]) is dict
+    # Every look at the log shows the same thing, and changing what one look returns
+    # is the caller's business, as for any other logged value.
+    assert ns.calls[0].options == call.options
+    assert ns.get_calls(method="put")[0].options["metadata"] == sent
+
+
 async def test_every_call_is_logged(ns: KVNamespace, clock: ManualClock) -> None:
     await ns.put("a", "1", expirationTtl=60)
     clock.advance(1.5)
