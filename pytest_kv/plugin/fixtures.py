@@ -85,9 +85,10 @@ def kv_clock(request: pytest.FixtureRequest) -> Iterator[KVClock]:
         problem = ""
     if problem:
         pytest.fail(f"pytest-kv option clock_start={given!r}: {problem}", pytrace=False)
-    if "time_machine" in request.fixturenames:
+    names = request.fixturenames  # a new list on every read
+    if "time_machine" in names:
         driver: Any = TimeMachineDriver(request.getfixturevalue("time_machine"), start)
-    elif "freezer" in request.fixturenames:
+    elif "freezer" in names:
         driver = FreezerDriver(request.getfixturevalue("freezer"), start)
     else:
         if start is None:
