@@ -85,9 +85,10 @@ def kv_clock(request: pytest.FixtureRequest) -> Iterator[KVClock]:
         problem = ""
     if problem:
         pytest.fail(f"pytest-kv option clock_start={given!r}: {problem}", pytrace=False)
-    if "time_machine" in request.fixturenames:
+    names = request.fixturenames  # a new list on every read
+    if "time_machine" in names:
         driver: Any = TimeMachineDriver(request.getfixturevalue("time_machine"), start)
-    elif "freezer" in request.fixturenames:
+    elif "freezer" in names:
         driver = FreezerDriver(request.getfixturevalue("freezer"), start)
     else:
         if start is None:
@@ -125,14 +126,22 @@ def _check(options: dict[str, Any], eventual: dict[str, Any]) -> tuple[str, bool
     return "", checked
 
 
-@pytest.fixture
-def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
-    """Makes namespaces: ``kv_factory(name="KV", **options)``; see ``KVFactory``.
+# The test's factory while it runs, shared by kv, kv_env and kv_factory.
+_FACTORY = pytest.StashKey[KVFactory]()
 
-    At teardown it fails the test if the code under test swallowed a KV validation
-    error (turn off with ``strict=False``).
-    """
+
+def _factory(request: pytest.FixtureRequest) -> KVFactory:
+    """The test's ``KVFactory``, made by whichever of ``kv``, ``kv_env`` and
+    ``kv_factory`` is set up first. That fixture is torn down after the others (and
+    after every fixture that uses one of them), so its finalizer runs strict teardown.
+    Sharing one factory rather than having ``kv`` and ``kv_env`` request
+    ``kv_factory`` saves a test pytest's setup and teardown of a second fixture,
+    which cost more than everything the plugin itself does for ``kv``."""
     __tracebackhide__ = True
+    stash = request.node.stash
+    factory: KVFactory | None = stash.get(_FACTORY, None)
+    if factory is not None:
+        return factory
     options = test_options(request)
     eventual = eventual_defaults(request)
     if ini_alone(request):  # no marker: the same options, and verdict, as every such test
@@ -146,32 +155,52 @@ def kv_factory(request: pytest.FixtureRequest) -> Iterator[KVFactory]:
         pytest.fail(f"pytest-kv options: {problem}", pytrace=False)
     test_clock = _TestClock(request)
     factory = KVFactory(options, test_clock, eventual_defaults=eventual)
-    request.node.stash[NAMESPACES] = factory.namespaces
+    stash[NAMESPACES] = factory.namespaces
     wrappers = Wrappers(strict.test_files(request))
     if checked:
         factory.watch = wrappers.error
-    try:
-        yield factory
-    finally:
+
+    def finish() -> None:
+        __tracebackhide__ = True
+        # A rerun of the test (pytest-rerunfailures) starts from a new factory.
+        del stash[_FACTORY]
         wrappers.stop()
         test_clock.ended = True
-    if checked:
-        strict.check(request, factory.namespaces, wrappers)
+        if checked:
+            strict.check(request, factory.namespaces, wrappers)
+
+    request.addfinalizer(finish)
+    stash[_FACTORY] = factory
+    return factory
 
 
 @pytest.fixture
-def kv(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVNamespace:
+def kv_factory(request: pytest.FixtureRequest) -> KVFactory:
+    """Makes namespaces: ``kv_factory(name="KV", **options)``; see ``KVFactory``.
+
+    At teardown it fails the test if the code under test swallowed a KV validation
+    error (turn off with ``strict=False``).
+    """
+    __tracebackhide__ = True
+    return _factory(request)
+
+
+@pytest.fixture
+def kv(request: pytest.FixtureRequest) -> KVNamespace:
     """A fresh namespace named ``KV``, configured by the ``kv`` marker and ini options."""
     __tracebackhide__ = True
-    if "kv_env" in request.fixturenames:
+    with_env = "kv_env" in request.fixturenames
+    if with_env:
         env: KVEnv = request.getfixturevalue("kv_env")
         shared: KVNamespace | None = env.namespaces.get("KV")
         if shared is not None:  # one binding named KV: kv is that namespace
             return shared
-    namespace = kv_factory("KV")
+    namespace = _factory(request)("KV")
+    if not test_options(request).get("seed_files"):
+        return namespace  # the common case: nothing to seed
     files = seed_files_of(request)
     others = sorted(set(files) - {"KV"})
-    if others and "kv_env" not in request.fixturenames:
+    if others and not with_env:
         pytest.fail(
             f"seed_files names binding(s) {', '.join(map(repr, others))}, but this test's "
             "only namespace is kv, whose binding is 'KV'; use kv_env for the bindings of "
@@ -184,7 +213,7 @@ def kv(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVNamespace:
 
 
 @pytest.fixture
-def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
+def kv_env(request: pytest.FixtureRequest) -> KVEnv:
     """One namespace per KV binding of the project's wrangler config (or of the
     marker's ``bindings=[...]``), plus the config's ``vars``: a Worker's ``env``."""
     __tracebackhide__ = True
@@ -221,6 +250,7 @@ def kv_env(request: pytest.FixtureRequest, kv_factory: KVFactory) -> KVEnv:
             f"not have; its bindings: {', '.join(bindings)}",
             pytrace=False,
         )
+    kv_factory = _factory(request)
     namespaces = {name: kv_factory(name, id=ids.get(name)) for name in bindings}
     for name, paths in files.items():
         seed_from(request, namespaces[name], paths)

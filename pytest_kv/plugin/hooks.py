@@ -14,7 +14,14 @@ from pytest_kv.errors import did_you_mean
 from pytest_kv.kv.calllog import KVCall
 from pytest_kv.workers.install import Installation, install
 
-from .options import INI_DEFAULTS, OPTIONS, check_ini_defaults, ini_keys, unknown_names
+from .options import (
+    INI_DEFAULTS,
+    OPTIONS,
+    check_ini_defaults,
+    ini_keys,
+    kv_markers,
+    unknown_names,
+)
 from .reports import timeline
 from .strict import TEST_ERROR, forget_test_files
 
@@ -101,7 +108,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # A misspelled option in a marker of a test that uses no kv fixture would
     # otherwise never be reported.
-    for marker in item.iter_markers("kv"):
+    for marker in kv_markers(item):
         problem = unknown_names(marker.kwargs, "@pytest.mark.kv")
         if problem:
             pytest.fail(problem, pytrace=False)

@@ -316,13 +316,33 @@ def eventual_defaults(request: pytest.FixtureRequest) -> dict[str, Any]:
     return defaults
 
 
+def kv_markers(node: Any) -> list[Any]:
+    """The node's ``kv`` markers, the closest first: ``node.iter_markers("kv")``,
+    walked directly (that walk runs a generator per node, for every test)."""
+    found = []
+    while node is not None:
+        for mark in node.own_markers:
+            if getattr(mark, "name", None) == "kv":
+                found.append(mark)
+        node = node.parent
+    return found
+
+
+# The options of the tests without a kv marker: the ini defaults alone, the same
+# dict for all of them (read, never changed).
+_INI_OPTIONS = pytest.StashKey[dict[str, Any]]()
+
+
 def _merged(request: pytest.FixtureRequest) -> dict[str, Any]:
     __tracebackhide__ = True
-    ini = request.config.stash[INI_DEFAULTS]
-    # Eventual-only defaults join later, and only for eventual namespaces.
-    options = {name: value for name, value in ini.items() if name not in EVENTUAL_ONLY}
-    markers = list(request.node.iter_markers("kv"))  # the closest first
+    markers = kv_markers(request.node)  # the closest first
     request.node.stash[_INI_ALONE] = not markers
+    if not markers:
+        shared: dict[str, Any] | None = request.config.stash.get(_INI_OPTIONS, None)
+        if shared is None:
+            shared = request.config.stash[_INI_OPTIONS] = _ini_options(request)
+        return shared
+    options = _ini_options(request)
     for marker in reversed(markers):
         if marker.args:
             pytest.fail(
@@ -335,6 +355,12 @@ def _merged(request: pytest.FixtureRequest) -> dict[str, Any]:
             pytest.fail(problem, pytrace=False)
         options = merge(options, marker.kwargs)
     return options
+
+
+def _ini_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    ini = request.config.stash[INI_DEFAULTS]
+    # Eventual-only defaults join later, and only for eventual namespaces.
+    return {name: value for name, value in ini.items() if name not in EVENTUAL_ONLY}
 
 
 def ini_keys(config: pytest.Config) -> list[str]:

@@ -82,6 +82,49 @@ def test_closest_marker_wins(pytester: pytest.Pytester) -> None:
     pytester.runpytest().assert_outcomes(passed=3)
 
 
+def test_added_markers_count_and_unmarked_tests_keep_the_ini_options(
+    pytester: pytest.Pytester,
+) -> None:
+    # Markers added to an item (here by a conftest) are the item's own markers; the
+    # tests without one share the ini options, which a marked test must not change.
+    pytester.makeini(
+        """
+        [pytest]
+        asyncio_default_fixture_loop_scope = function
+        kv_clock_start = 2020-01-01T00:00:00Z
+        """
+    )
+    pytester.makeconftest(
+        """
+        import pytest
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                if item.name == "test_added":
+                    item.add_marker(pytest.mark.kv(clock_start=5_000))
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_before(kv_clock):
+            assert kv_clock.now() == 1577836800
+
+        def test_added(kv_clock):
+            assert kv_clock.now() == 5_000
+
+        @pytest.mark.kv(clock_start=6_000, consistency="eventual")
+        def test_marked(kv_clock, kv):
+            assert kv_clock.now() == 6_000 and kv.consistency == "eventual"
+
+        def test_after(kv_clock, kv):
+            assert kv_clock.now() == 1577836800 and kv.consistency == "strong"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=4)
+
+
 def test_ini_option_sets_the_suite_default(pytester: pytest.Pytester) -> None:
     pytester.makeini(
         """
