@@ -66,7 +66,8 @@ def test_strict_teardown_runs_once_whichever_fixture_is_first(
             remember({namespace})
         """
     )
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    # -rN: no short summary, which repeats the message in full where CI is set.
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rN")
     result.assert_outcomes(passed=1, errors=1)
     assert result.stdout.str().count("the code under test swallowed KV errors") == 1
 
