@@ -225,8 +225,7 @@ def workload(ops: int, rounds: int) -> None:
     variants["fakeredis"] = _requests([redis], Clock(), calls)
     # The machine's yardstick: the plain get, 20 a "request". The issue set 3 and 4 µs
     # where a plain get took 1.6 µs, so those are 1.9x and 2.5x a plain get.
-    plain = filled(Clock()).sync
-    variants["get(key)"] = _requests([_Gets(plain)], Clock(), calls)
+    variants["get(key)"] = _requests([filled(Clock()).sync], Clock(), calls, _twenty_gets)
     measured = Interleaved(variants, calls, rounds)
     print("a handler's workload (µs per KV operation, 20 a request):")
     for name in variants:
@@ -251,27 +250,23 @@ def workload(ops: int, rounds: int) -> None:
     row("workload: fakeredis / strong", f"{measured.ratio('fakeredis', 'strong'):.1f}x")
 
 
-class _Gets:
+def _twenty_gets(kv: Any, n: int) -> None:
     """A "handler" of 20 plain gets: the yardstick of the workload's rows."""
-
-    def __init__(self, kv: Any) -> None:
-        self.kv = kv
-
-    def __call__(self, n: int) -> None:
-        get = self.kv.get
-        for _ in range(20):
-            get("plain:001")
+    get = kv.get
+    for _ in range(20):
+        get("plain:001")
 
 
-def _requests(views: list[Any], clock: Clock, calls: int) -> Run:
+def _requests(
+    views: list[Any], clock: Clock, calls: int, handle: Callable[[Any, int], None] = handler
+) -> Run:
     counter = [0]
 
     def run(requests: int) -> float:
         start = time.perf_counter()
         for _ in range(requests):
             n = counter[0] = counter[0] + 1
-            view = views[n % len(views)]
-            view(n) if isinstance(view, _Gets) else handler(view, n)
+            handle(views[n % len(views)], n)
             clock.t += 0.25  # four requests a second
         return time.perf_counter() - start
 

@@ -201,16 +201,13 @@ def quick_get_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[An
 
 def quick_bulk_keys(names: list[Any]) -> list[Key] | None:
     """The keys of a bulk read as ``parse_get`` makes them, when every name is a
-    ``str`` that encodes as UTF-8 (no lone surrogate); else ``None``, for the general
+    ``str`` (nothing to check before converting it); else ``None``, for the general
     way. The service checks each key itself."""
     keys = []
     for name in names:
         if type(name) is not str:
             return None
-        try:
-            keys.append(Key(name, name.encode("utf-8")))
-        except UnicodeEncodeError:
-            return None
+        keys.append(_bulk_key(key_of(name)))
     return keys
 
 

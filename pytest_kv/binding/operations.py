@@ -22,7 +22,6 @@ from pytest_kv.kv.faults import RunawayListingError, count_operation
 from pytest_kv.kv.keys import Key, key_of
 from pytest_kv.kv.limits import (
     MAX_KEY_BYTES,
-    MAX_METADATA_BYTES,
     MAX_VALUE_BYTES,
     MIN_CACHE_TTL,
     check_cache_ttl,
@@ -307,7 +306,7 @@ def put_quick(
     count_operation()  # workerd's own checks passed: the request is sent
     if expiration is not None or ttl is not None:
         expiration = resolve_expiration(int(now // 1), expiration, ttl)
-    if metadata is not None and len(metadata) > _SURELY_SMALL_METADATA:
+    if metadata is not None:
         check_metadata_size(metadata)
     backend = ns._backend
     prepared = None if shared.edge is None else backend.prepare(key, now)
@@ -321,11 +320,6 @@ def put_quick(
         logged["metadata"] = LoggedJSON(metadata)
     shared.log.append((now, ns.location, "put", key, logged, "ok"))
     return True
-
-
-# No text of this many characters is over the metadata limit: none is more than
-# four bytes of UTF-8.
-_SURELY_SMALL_METADATA: Final = MAX_METADATA_BYTES // 4
 
 
 def plan_put(

@@ -3,7 +3,7 @@ runtime shapes them (``JsDict``s, values decoded by type, metadata parsed)."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from pytest_kv.js.jsdict import JsDict, is_array_index
 from pytest_kv.js.json_memo import parsed_json
@@ -11,8 +11,6 @@ from pytest_kv.kv.keys import Key, name_of
 from pytest_kv.kv.store import Entry
 
 from .values import TEXT, decode_value
-
-_DIGITS: Final = frozenset("0123456789")
 
 
 def metadata_of(entry: Entry) -> Any:
@@ -56,7 +54,7 @@ def bulk_result(found: list[tuple[Key, Entry | None, Any]], with_metadata: bool)
     # skipping array indices, so keys like "42" never come back from a bulk read,
     # found or not. Production does this too; code that bulk-reads numeric keys
     # loses them there, so it loses them here.
-    for name in [name for name in result if name[:1] in _DIGITS and is_array_index(name)]:
+    for name in [name for name in result if is_array_index(name)]:
         del result[name]
     return result
 
@@ -67,14 +65,11 @@ def list_result(entries: list[tuple[bytes, Entry]], cursor: str | None) -> JsDic
     ``list_complete`` is false, and ``cacheStatus`` always."""
     keys = []
     for key, entry in entries:
-        try:
-            item = JsDict(name=key.decode())
-        except UnicodeDecodeError:  # a key the god view seeded with a lone surrogate
-            item = JsDict(name=name_of(key))
+        item = JsDict(name=name_of(key))
         if entry.expiration is not None:
             item["expiration"] = entry.expiration
         if entry.metadata is not None:
-            item["metadata"] = parsed_json(entry.metadata)  # metadata_of, inline
+            item["metadata"] = metadata_of(entry)
         keys.append(item)
     result = JsDict(keys=keys, list_complete=cursor is None)
     if cursor is not None:

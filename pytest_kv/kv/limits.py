@@ -108,7 +108,8 @@ def resolve_expiration(
 
 
 def check_metadata_size(metadata_json: str | None) -> None:
-    if metadata_json is None:
+    # No text this short is over the limit: no character is more than four bytes.
+    if metadata_json is None or len(metadata_json) <= MAX_METADATA_BYTES // 4:
         return
     size = len(metadata_json.encode("utf-8", "surrogatepass"))
     if size > MAX_METADATA_BYTES:

@@ -147,10 +147,7 @@ def get_bulk(
                 answer.append((key, None, None))
                 continue
             size += len(entry.value)
-            if kind == TEXT:
-                answer.append((key, entry, entry.value.decode("utf-8", "replace")))
-            else:
-                answer.append((key, entry, _bulk_value(entry, kind)))
+            answer.append((key, entry, _bulk_value(entry, kind)))
         if size > MAX_BULK_BYTES:
             _check_bulk_size([entry for _, entry, _ in answer if entry is not None])
         if not backend.pure_reads:

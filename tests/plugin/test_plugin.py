@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+# An ini file whose suite-wide kv_clock start is 2020-01-01 (1577836800).
+CLOCK_START_2020 = """
+[pytest]
+asyncio_default_fixture_loop_scope = function
+kv_clock_start = 2020-01-01T00:00:00Z
+"""
+
 
 @pytest.fixture(autouse=True)
 def _quiet_pytest_asyncio(pytester: pytest.Pytester) -> None:
@@ -53,13 +60,7 @@ def test_fixtures_in_a_users_suite(pytester: pytest.Pytester) -> None:
 
 
 def test_closest_marker_wins(pytester: pytest.Pytester) -> None:
-    pytester.makeini(
-        """
-        [pytest]
-        asyncio_default_fixture_loop_scope = function
-        kv_clock_start = 2020-01-01T00:00:00Z
-        """
-    )
+    pytester.makeini(CLOCK_START_2020)
     pytester.makepyfile(
         """
         import pytest
@@ -87,13 +88,7 @@ def test_added_markers_count_and_unmarked_tests_keep_the_ini_options(
 ) -> None:
     # Markers added to an item (here by a conftest) are the item's own markers; the
     # tests without one share the ini options, which a marked test must not change.
-    pytester.makeini(
-        """
-        [pytest]
-        asyncio_default_fixture_loop_scope = function
-        kv_clock_start = 2020-01-01T00:00:00Z
-        """
-    )
+    pytester.makeini(CLOCK_START_2020)
     pytester.makeconftest(
         """
         import pytest
@@ -126,13 +121,7 @@ def test_added_markers_count_and_unmarked_tests_keep_the_ini_options(
 
 
 def test_ini_option_sets_the_suite_default(pytester: pytest.Pytester) -> None:
-    pytester.makeini(
-        """
-        [pytest]
-        asyncio_default_fixture_loop_scope = function
-        kv_clock_start = 2020-01-01T00:00:00Z
-        """
-    )
+    pytester.makeini(CLOCK_START_2020)
     pytester.makepyfile(
         """
         def test_ini(kv_clock):
