@@ -14,7 +14,7 @@ out of range is a ``TypeError``), and ``None`` is JavaScript ``null``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeAlias
 
 from pytest_kv.errors import KVTypeError, did_you_mean, not_sendable, shown
 from pytest_kv.js.convert import check_sendable, to_int32, to_js_string
@@ -234,14 +234,10 @@ def quick_list(args: tuple[Any, ...], kwargs: dict[str, Any]) -> ListArgs | None
     return ListArgs(limit or 0, prefix, cursor)
 
 
-class QuickPut(NamedTuple):
-    expiration: int | None
-    expiration_ttl: int | None
-    metadata: Any
-    metadata_json: str | None
-
-
-NO_PUT_OPTIONS: Final = QuickPut(None, None, None, None)
+# (expiration, expirationTtl, metadata, its JSON): a plain tuple, which costs a
+# third of a NamedTuple's construction on this path.
+QuickPut: TypeAlias = tuple[int | None, int | None, Any, str | None]
+NO_PUT_OPTIONS: Final[QuickPut] = (None, None, None, None)
 
 
 def quick_put_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> QuickPut | None:
@@ -270,11 +266,11 @@ def quick_put_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> QuickPut
     ):
         return None
     if metadata is None:
-        return QuickPut(expiration, ttl, None, None)
+        return (expiration, ttl, None, None)
     text = plain_json(metadata)
     if text is None:
         return None
-    return QuickPut(expiration, ttl, metadata, text)
+    return (expiration, ttl, metadata, text)
 
 
 # What ToInt32 keeps unchanged; written inline in the quick paths, where a call costs.

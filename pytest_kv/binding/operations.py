@@ -341,8 +341,8 @@ def plan_put(
         metadata = None if parsed.metadata is None else json_stringify(parsed.metadata)
     else:
         name = key_of(cast(str, key))  # a str: checked above
-        parsed = PutArgs(name, value, quick.expiration, quick.expiration_ttl, quick.metadata)
-        metadata = quick.metadata_json
+        expiration, ttl, given, metadata = quick
+        parsed = PutArgs(name, value, expiration, ttl, given)
     check_key(PUT, parsed.key.name, parsed.key.encoded)
     body = encode_value(value)
     count_operation()  # workerd's own checks passed: the request is sent

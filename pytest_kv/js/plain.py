@@ -43,27 +43,37 @@ def _dumps_with(make: Callable[..., Any] | None) -> Callable[[object], str]:
 
 
 _dumps: Final = _dumps_with(getattr(json.encoder, "c_make_encoder", None))
+_encode_str: Final = json.encoder.encode_basestring  # in C where the accelerator is
+_NESTED: Final = "nested"  # _flat_json's answer for a member that is a container
+
+
+def _flat_json(value: dict[Any, Any]) -> str | None:
+    """``plain_json`` of a flat object (most metadata), checked and written in one
+    pass, which costs less than the walk and the encoder; ``_NESTED`` when a member
+    is a container, for those."""
+    parts: list[str] = []
+    for name, member in value.items():
+        if type(name) is not str or name[:1] in _DIGITS:
+            return None
+        kind = type(member)
+        if kind is str:
+            parts.append(f"{_encode_str(name)}:{_encode_str(member)}")
+        elif kind is int:
+            if not -MAX_SAFE_INTEGER <= member <= MAX_SAFE_INTEGER:
+                return None
+            parts.append(f"{_encode_str(name)}:{member}")
+        elif kind is bool:
+            parts.append(f"{_encode_str(name)}:{'true' if member else 'false'}")
+        elif member is None:
+            parts.append(f"{_encode_str(name)}:null")
+        else:
+            return _NESTED if kind in _CONTAINERS else None
+    return _unless_surrogate("{" + ",".join(parts) + "}")
 
 
 def _is_plain(value: object) -> bool:
     """Whether ``value`` is plain JSON (see the module's docstring), surrogates aside:
     ``plain_json`` looks for those once, in the text it wrote."""
-    if type(value) is dict or type(value) is JsDict:
-        # Most metadata: one flat object. Checked here without the general walk.
-        for name, member in value.items():
-            if type(name) is not str or name[:1] in _DIGITS:
-                return False
-            kind = type(member)
-            if kind is int:
-                if not -MAX_SAFE_INTEGER <= member <= MAX_SAFE_INTEGER:
-                    return False
-            elif kind is not str and kind is not bool and member is not None:
-                return kind in _CONTAINERS and _is_plain_tree(value)
-        return True
-    return _is_plain_tree(value)
-
-
-def _is_plain_tree(value: object) -> bool:
     if not _plain_scalar(value):
         return False
     pending: list[tuple[object, int]] = [(value, 0)] if type(value) in _CONTAINERS else []
@@ -108,9 +118,14 @@ def plain_json(value: object) -> str | None:
         >>> plain_json({"ratio": 1.0}) is None
         True
     """
-    if not _is_plain(value):
-        return None
-    text = _dumps(value)
+    if type(value) is dict or type(value) is JsDict:
+        text = _flat_json(value)
+        if text is not _NESTED:
+            return text
+    return _unless_surrogate(_dumps(value)) if _is_plain(value) else None
+
+
+def _unless_surrogate(text: str) -> str | None:
     # A lone surrogate in a key or a string is written out as it is (V8 escapes it
     # as \udXXX): one search of the whole text finds any.
     if not text.isascii() and _SURROGATE.search(text) is not None:

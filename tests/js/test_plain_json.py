@@ -53,5 +53,9 @@ def test_common_metadata_is_plain() -> None:
         '{"owner":"ada","v":2,"ok":true,"x":null}'
     )
     assert plain_json({"tags": ["a", {"b": []}]}) == '{"tags":["a",{"b":[]}]}'
-    for declined in ({"n": 1.5}, {"1": "x"}, {"k": "\ud800"}, [2**53], {1: "x"}):
+    # A flat object is written member by member: each string escaped as V8 does.
+    assert plain_json({'a"b': "c\\d\n\x1f", "é": "\u2028😀"}) == (
+        '{"a\\"b":"c\\\\d\\n\\u001f","é":"\u2028😀"}'
+    )
+    for declined in ({"n": 1.5}, {"1": "x"}, {"k": "\ud800"}, {"\udc00": 1}, [2**53], {1: "x"}):
         assert plain_json(declined) is None
