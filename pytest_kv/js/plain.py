@@ -44,7 +44,9 @@ def _dumps_with(make: Callable[..., Any] | None) -> Callable[[object], str]:
 
 _dumps: Final = _dumps_with(getattr(json.encoder, "c_make_encoder", None))
 _encode_str: Final = json.encoder.encode_basestring  # in C where the accelerator is
-_NESTED: Final = "nested"  # _flat_json's answer for a member that is a container
+# _flat_json's answer for a member that is a container, told apart by identity (a
+# text it writes is never this object).
+_NESTED: Final = "nested"
 
 
 def _flat_json(value: dict[Any, Any]) -> str | None:
@@ -56,16 +58,17 @@ def _flat_json(value: dict[Any, Any]) -> str | None:
         if type(name) is not str or name[:1] in _DIGITS:
             return None
         kind = type(member)
+        written = _encode_str(name)
         if kind is str:
-            parts.append(f"{_encode_str(name)}:{_encode_str(member)}")
+            parts.append(f"{written}:{_encode_str(member)}")
         elif kind is int:
             if not -MAX_SAFE_INTEGER <= member <= MAX_SAFE_INTEGER:
                 return None
-            parts.append(f"{_encode_str(name)}:{member}")
+            parts.append(f"{written}:{member}")
         elif kind is bool:
-            parts.append(f"{_encode_str(name)}:{'true' if member else 'false'}")
+            parts.append(f"{written}:true" if member else f"{written}:false")
         elif member is None:
-            parts.append(f"{_encode_str(name)}:null")
+            parts.append(f"{written}:null")
         else:
             return _NESTED if kind in _CONTAINERS else None
     return _unless_surrogate("{" + ",".join(parts) + "}")
