@@ -17,13 +17,15 @@ from pytest_kv.js.json_memo import parsed_json
 from pytest_kv.js.json_stringify import json_stringify
 from pytest_kv.js.text import encode_text
 from pytest_kv.kv import service
-from pytest_kv.kv.calllog import LoggedJSON, logged_value
+from pytest_kv.kv.calllog import logged_value
 from pytest_kv.kv.faults import RunawayListingError, count_operation
 from pytest_kv.kv.keys import Key, key_of
 from pytest_kv.kv.limits import (
     MAX_KEY_BYTES,
+    MAX_METADATA_BYTES,
     MAX_VALUE_BYTES,
     MIN_CACHE_TTL,
+    MIN_EXPIRATION_TTL,
     check_cache_ttl,
     check_key,
     check_list_limit,
@@ -304,21 +306,28 @@ def put_quick(
     expiration, ttl, _, metadata = options
     now = shared.now()
     count_operation()  # workerd's own checks passed: the request is sent
-    if expiration is not None or ttl is not None:
+    if ttl is not None and ttl >= MIN_EXPIRATION_TTL:
+        # A valid TTL wins over any expiration: the common case, without the call.
+        expiration = int(now // 1) + ttl
+    elif expiration is not None or ttl is not None:
         expiration = resolve_expiration(int(now // 1), expiration, ttl)
-    if metadata is not None:
+    # No text this short is over the limit (check_metadata_size's own shortcut,
+    # here without the call).
+    if metadata is not None and len(metadata) > MAX_METADATA_BYTES // 4:
         check_metadata_size(metadata)
     backend = ns._backend
     prepared = None if shared.edge is None else backend.prepare(key, now)
     with shared.store.lock:
         backend.write(encoded, key, Entry(data, expiration, metadata), now, ns._cache_ttl, prepared)
     # The options as the log keeps them (see _options): the keywords' dict is the
-    # call's own, and plain metadata is kept as the JSON text just written, which
-    # the log parses back when someone looks, instead of a copy made now.
+    # call's own. Plain metadata goes in the record as the JSON text just written,
+    # which KVCall parses back into the options when someone looks, instead of a
+    # copy made now.
     logged: Any = dict(args[0]) if args else (kwargs or None)
-    if metadata is not None:
-        logged["metadata"] = LoggedJSON(metadata)
-    shared.log.append((now, ns.location, "put", key, logged, "ok"))
+    if metadata is None:
+        shared.log.append((now, ns.location, "put", key, logged, "ok"))
+    else:
+        shared.log.append((now, ns.location, "put", key, logged, "ok", None, None, metadata))
     return True
 
 

@@ -44,34 +44,6 @@ def _dumps_with(make: Callable[..., Any] | None) -> Callable[[object], str]:
 
 _dumps: Final = _dumps_with(getattr(json.encoder, "c_make_encoder", None))
 _encode_str: Final = json.encoder.encode_basestring  # in C where the accelerator is
-# _flat_json's answer for a member that is a container, told apart by identity (a
-# text it writes is never this object).
-_NESTED: Final = "nested"
-
-
-def _flat_json(value: dict[Any, Any]) -> str | None:
-    """``plain_json`` of a flat object (most metadata), checked and written in one
-    pass, which costs less than the walk and the encoder; ``_NESTED`` when a member
-    is a container, for those."""
-    parts: list[str] = []
-    for name, member in value.items():
-        if type(name) is not str or name[:1] in _DIGITS:
-            return None
-        kind = type(member)
-        written = _encode_str(name)
-        if kind is str:
-            parts.append(f"{written}:{_encode_str(member)}")
-        elif kind is int:
-            if not -MAX_SAFE_INTEGER <= member <= MAX_SAFE_INTEGER:
-                return None
-            parts.append(f"{written}:{member}")
-        elif kind is bool:
-            parts.append(f"{written}:true" if member else f"{written}:false")
-        elif member is None:
-            parts.append(f"{written}:null")
-        else:
-            return _NESTED if kind in _CONTAINERS else None
-    return _unless_surrogate("{" + ",".join(parts) + "}")
 
 
 def _is_plain(value: object) -> bool:
@@ -122,9 +94,33 @@ def plain_json(value: object) -> str | None:
         True
     """
     if type(value) is dict or type(value) is JsDict:
-        text = _flat_json(value)
-        if text is not _NESTED:
-            return text
+        # A flat object (most metadata) is checked and written in one pass, which
+        # costs less than the walk and the encoder below; a container inside sends
+        # it there. Written inline, as every call here is a put's.
+        parts: list[str] = []
+        for name, member in value.items():
+            if type(name) is not str or name[:1] in _DIGITS:
+                return None
+            kind = type(member)
+            written = _encode_str(name)
+            if kind is str:
+                parts.append(f"{written}:{_encode_str(member)}")
+            elif kind is int:
+                if not -MAX_SAFE_INTEGER <= member <= MAX_SAFE_INTEGER:
+                    return None
+                parts.append(f"{written}:{member}")
+            elif kind is bool:
+                parts.append(f"{written}:true" if member else f"{written}:false")
+            elif member is None:
+                parts.append(f"{written}:null")
+            elif kind in _CONTAINERS:
+                break
+            else:
+                return None
+        else:
+            text = "{" + ",".join(parts) + "}"
+            # _unless_surrogate, written out.
+            return text if text.isascii() or _SURROGATE.search(text) is None else None
     return _unless_surrogate(_dumps(value)) if _is_plain(value) else None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Final
 
@@ -36,25 +36,20 @@ class KVCall:
     cache: str | None = None
     error: BaseException | None = None
 
-    def __post_init__(self) -> None:
-        options = self.options
-        if type(options) is dict and type(options.get("metadata")) is LoggedJSON:
-            # Parsed in place, once: every later KVCall of this record shares it, as
-            # they share the rest of the record.
-            options["metadata"] = json.loads(options["metadata"])
+    # A put's plain metadata as the record keeps it: the JSON text the put sent,
+    # parsed back here into a value equal to the one given (plain JSON round-trips
+    # exactly), so the put need not copy the caller's dict.
+    metadata_json: InitVar[str | None] = None
+
+    def __post_init__(self, metadata_json: str | None) -> None:
+        if metadata_json is not None:
+            # Into the record's own options dict, which every KVCall of it shares.
+            self.options["metadata"] = json.loads(metadata_json)
 
     @property
     def ok(self) -> bool:
         """Whether the call succeeded (a miss is a success)."""
         return self.error is None
-
-
-class LoggedJSON(str):
-    """Plain metadata as the call log keeps it: the JSON text the put sent, which
-    ``KVCall`` parses back into a value equal to the one given (plain JSON round-trips
-    exactly), so the put need not copy the caller's dict."""
-
-    __slots__ = ()
 
 
 def matches(call: KVCall, method: str | None, key: str | None, location: str | None) -> bool:

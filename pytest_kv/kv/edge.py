@@ -31,7 +31,7 @@ from sortedcontainers import SortedList
 from .caches import Cached, Caches, compacted
 from .history import Events
 from .propagation import Fixed, PerLocation, Propagation, check_seconds, per_write, trusted
-from .store import Entry, Store, keys_from
+from .store import Entry, Store, keys_from, keys_under
 from .versions import KeyState, Version, base_version, live
 
 HIT = "HIT"
@@ -421,8 +421,11 @@ class Edge:
         """A page of what ``list()`` shows: the truth, except for keys in flight."""
         if self._due(now):
             self.tick(now)
+        index = self._sorted_keys()
+        if not keys_under(index, prefix, after, 1):
+            return self.store.page(prefix, after, limit, now)  # none of them in flight
         found: list[tuple[bytes, Entry]] = []
-        for key, state in _merged(self.store, self.states, self._sorted_keys(), prefix, after):
+        for key, state in _merged(self.store, self.states, index, prefix, after):
             if state is None:
                 entry = self.store.peek(key, now)
             else:

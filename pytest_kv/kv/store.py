@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import math
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -139,27 +140,18 @@ class Store:
         """Up to ``limit`` live ``(key, entry)`` pairs under ``prefix`` after ``after``.
 
         Returns them and whether more live entries follow. Costs O(log n + page),
-        plus any expired entries met on the way, which are dropped.
+        plus the expired entries that time has passed, which are dropped.
         """
+        if now >= self.next_expiry:
+            self.expire(now)
+        # Every entry left is live: one that expired by now had its second in
+        # ``_expiring``, and ``expire`` has dropped it.
         entries = self._entries
-        found: list[tuple[bytes, Entry]] = []
-        expired: list[bytes] = []
-        more = False
-        for key in keys_from(entries, prefix, after):
-            if not key.startswith(prefix):
-                break
-            entry: Entry = entries[key]
-            expiration = entry.expiration
-            if expiration is not None and now >= expiration:
-                expired.append(key)
-                continue
-            if len(found) == limit:
-                more = True
-                break
-            found.append((key, entry))
-        for key in expired:
-            del entries[key]
-        return found, more
+        keys = keys_under(entries._list, prefix, after, limit + 1)
+        more = len(keys) > limit
+        if more:
+            keys.pop()
+        return list(zip(keys, map(entries.__getitem__, keys), strict=True)), more
 
     def live(self, prefix: bytes, now: float) -> Iterator[tuple[bytes, Entry]]:
         """Every live ``(key, entry)`` under ``prefix``, in order, without side effects."""
@@ -178,3 +170,43 @@ def keys_from(keys: SortedDict | SortedList, prefix: bytes, after: bytes | None)
     if after is not None and after >= prefix:
         return iter(keys.irange(minimum=after, inclusive=(False, True)))
     return iter(keys.irange(minimum=prefix))
+
+
+def keys_under(keys: SortedList, prefix: bytes, after: bytes | None, count: int) -> list[bytes]:
+    """Up to ``count`` of the sorted ``keys`` under ``prefix``, from where a list() page
+    starts (as ``keys_from``).
+
+    A page takes whole slices of the sorted list's inner lists, found by bisection:
+    ``irange``'s iterator chain costs more to set up than a short page costs to
+    walk. The inner lists (``_lists``, and ``_maxes``, the last key of each) are
+    sortedcontainers' documented layout, unchanged since its first release.
+    """
+    if after is not None and after >= prefix:
+        start, find = after, bisect_right
+    else:
+        start, find = prefix, bisect_left
+    lists, maxes = keys._lists, keys._maxes
+    found: list[bytes] = []
+    place = find(maxes, start)
+    if place == len(maxes) or count <= 0:
+        return found
+    at = find(lists[place], start)
+    while True:
+        chunk = lists[place][at : at + count - len(found)]
+        if not chunk[-1].startswith(prefix):
+            # The keys under a prefix are contiguous: the rest of them are the ones
+            # below the first key above the prefix.
+            found += chunk[: bisect_left(chunk, _above(prefix))]
+            return found
+        found += chunk
+        place += 1
+        if len(found) == count or place == len(lists):
+            return found
+        at = 0
+
+
+def _above(prefix: bytes) -> bytes:
+    """The least key above every key that starts with ``prefix`` (a key that does not
+    start with it exists, so ``prefix`` is not empty or all 0xff bytes)."""
+    stem = prefix.rstrip(b"\xff")
+    return stem[:-1] + bytes((stem[-1] + 1,))

@@ -6,8 +6,10 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sortedcontainers import SortedList
 
 from pytest_kv import KVError, KVNamespace
+from pytest_kv.kv.store import Entry, Store, keys_under
 
 keys = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=12).filter(
     lambda key: key not in (".", "..")
@@ -114,3 +116,72 @@ def test_a_rejected_call_changes_nothing(data: dict[str, str], call: tuple[str, 
     else:  # pragma: no cover - every generated call is invalid
         raise AssertionError(f"{call!r} was accepted")
     assert [(name, ns.peek(name)) for name in ns.keys()] == before
+
+
+# Bytes from a small alphabet, so that prefixes, cursors and the 0xff edge meet often.
+raw_keys = st.binary(min_size=1, max_size=4).map(
+    lambda raw: bytes(b"a\x00b\xff"[byte % 4] for byte in raw)
+)
+raw_prefixes = st.binary(max_size=2).map(lambda raw: bytes(b"a\x00b\xff"[b % 4] for b in raw))
+
+
+def sorted_keys_with_small_inner_lists(keys: set[bytes]) -> SortedList:
+    # A load of 4 splits a few dozen keys over many inner lists, as 100k keys split
+    # over the default load: a page must cross them.
+    sorted_keys = SortedList()
+    sorted_keys._reset(4)
+    sorted_keys.update(keys)
+    return sorted_keys
+
+
+@given(
+    st.sets(raw_keys, max_size=60),
+    raw_prefixes,
+    st.none() | raw_keys,
+    st.integers(min_value=0, max_value=12),
+)
+def test_keys_under_takes_the_keys_a_page_starts_with_across_inner_lists(
+    keys: set[bytes], prefix: bytes, after: bytes | None, count: int
+) -> None:
+    resumes = after is not None and after >= prefix
+    expected = [
+        key
+        for key in sorted(keys)
+        if key.startswith(prefix) and (not resumes or key > after)  # type: ignore[operator]
+    ][:count]
+    sorted_keys = sorted_keys_with_small_inner_lists(keys)
+    assert keys_under(sorted_keys, prefix, after, count) == expected
+
+
+@given(
+    st.dictionaries(raw_keys, st.none() | st.integers(min_value=10, max_value=20), max_size=60),
+    raw_prefixes,
+    st.none() | raw_keys,
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=0, max_value=25),
+)
+def test_a_store_page_is_the_live_keys_after_the_cursor_and_drops_what_expired(
+    expirations: dict[bytes, int | None],
+    prefix: bytes,
+    after: bytes | None,
+    limit: int,
+    now: int,
+) -> None:
+    store = Store()
+    store._entries._list._reset(4)
+    for key, expiration in expirations.items():
+        store.put(key, Entry(b"v" + key, expiration))
+    resumes = after is not None and after >= prefix
+    live = [
+        key
+        for key, expiration in sorted(expirations.items())
+        if (expiration is None or now < expiration)
+        and key.startswith(prefix)
+        and (not resumes or key > after)  # type: ignore[operator]
+    ]
+    entries, more = store.page(prefix, after, limit, now)
+    assert [key for key, _ in entries] == live[:limit]
+    assert all(entry.value == b"v" + key for key, entry in entries)
+    assert more is (len(live) > limit)
+    # What has expired is gone for good, whatever the page covered.
+    assert all(store.entry(key) is None for key, e in expirations.items() if e and e <= now)
