@@ -25,7 +25,6 @@ from pytest_kv.kv.limits import (
     MAX_METADATA_BYTES,
     MAX_VALUE_BYTES,
     MIN_CACHE_TTL,
-    MIN_EXPIRATION_TTL,
     check_cache_ttl,
     check_key,
     check_list_limit,
@@ -306,10 +305,7 @@ def put_quick(
     expiration, ttl, _, metadata = options
     now = shared.now()
     count_operation()  # workerd's own checks passed: the request is sent
-    if ttl is not None and ttl >= MIN_EXPIRATION_TTL:
-        # A valid TTL wins over any expiration: the common case, without the call.
-        expiration = int(now // 1) + ttl
-    elif expiration is not None or ttl is not None:
+    if expiration is not None or ttl is not None:
         expiration = resolve_expiration(int(now // 1), expiration, ttl)
     # No text this short is over the limit (check_metadata_size's own shortcut,
     # here without the call).

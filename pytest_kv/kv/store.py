@@ -179,7 +179,8 @@ def keys_under(keys: SortedList, prefix: bytes, after: bytes | None, count: int)
     A page takes whole slices of the sorted list's inner lists, found by bisection:
     ``irange``'s iterator chain costs more to set up than a short page costs to
     walk. The inner lists (``_lists``, and ``_maxes``, the last key of each) are
-    sortedcontainers' documented layout, unchanged since its first release.
+    sortedcontainers' private layout, described in its implementation notes; the
+    tests that cross inner lists would catch a release that changed it.
     """
     if after is not None and after >= prefix:
         start, find = after, bisect_right

@@ -118,11 +118,13 @@ def test_a_rejected_call_changes_nothing(data: dict[str, str], call: tuple[str, 
     assert [(name, ns.peek(name)) for name in ns.keys()] == before
 
 
-# Bytes from a small alphabet, so that prefixes, cursors and the 0xff edge meet often.
-raw_keys = st.binary(min_size=1, max_size=4).map(
-    lambda raw: bytes(b"a\x00b\xff"[byte % 4] for byte in raw)
-)
-raw_prefixes = st.binary(max_size=2).map(lambda raw: bytes(b"a\x00b\xff"[b % 4] for b in raw))
+def _small_alphabet(raw: bytes) -> bytes:
+    # Bytes from a small alphabet, so that prefixes, cursors and the 0xff edge meet often.
+    return bytes(b"a\x00b\xff"[byte % 4] for byte in raw)
+
+
+raw_keys = st.binary(min_size=1, max_size=4).map(_small_alphabet)
+raw_prefixes = st.binary(max_size=2).map(_small_alphabet)
 
 
 def sorted_keys_with_small_inner_lists(keys: set[bytes]) -> SortedList:
