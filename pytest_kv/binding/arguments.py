@@ -207,7 +207,10 @@ def quick_bulk_keys(names: list[Any]) -> list[Key] | None:
     for name in names:
         if type(name) is not str:
             return None
-        keys.append(_bulk_key(key_of(name)))
+        try:
+            keys.append(Key(name, name.encode("utf-8")))
+        except UnicodeEncodeError:  # surrogates: key_of's work, the general way
+            return None
     return keys
 
 

@@ -31,7 +31,9 @@ def read_result(
             value = entry.value.decode("utf-8", "replace")
         else:
             value = decode_value(entry.value, response_type)
-        metadata = metadata_of(entry) if with_metadata else None
+        metadata = (
+            parsed_json(entry.metadata) if with_metadata and entry.metadata is not None else None
+        )
     if not with_metadata:
         return value
     return JsDict(value=value, metadata=metadata, cacheStatus=cache_status)
@@ -41,6 +43,12 @@ def bulk_result(found: list[tuple[Key, Entry | None, Any]], with_metadata: bool)
     """A bulk read's result: a dict in request order, ``None`` for each miss."""
     result = JsDict()
     for key, entry, value in found:
+        # workerd builds the returned Map from the answer's property names while
+        # skipping array indices, so keys like "42" never come back from a bulk read,
+        # found or not. Production does this too; code that bulk-reads numeric keys
+        # loses them there, so it loses them here.
+        if "0" <= key.name[:1] <= "9" and is_array_index(key.name):
+            continue
         if entry is None:
             result[key.name] = None
         elif not with_metadata:
@@ -50,12 +58,6 @@ def bulk_result(found: list[tuple[Key, Entry | None, Any]], with_metadata: bool)
             result[key.name] = None
         else:
             result[key.name] = JsDict(value=value, metadata=metadata_of(entry))
-    # workerd builds the returned Map from the answer's property names while
-    # skipping array indices, so keys like "42" never come back from a bulk read,
-    # found or not. Production does this too; code that bulk-reads numeric keys
-    # loses them there, so it loses them here.
-    for name in [name for name in result if is_array_index(name)]:
-        del result[name]
     return result
 
 
@@ -65,11 +67,15 @@ def list_result(entries: list[tuple[bytes, Entry]], cursor: str | None) -> JsDic
     ``list_complete`` is false, and ``cacheStatus`` always."""
     keys = []
     for key, entry in entries:
-        item = JsDict(name=name_of(key))
+        try:
+            name = key.decode()
+        except UnicodeDecodeError:  # a lone surrogate, which only the god view stores
+            name = name_of(key)
+        item = JsDict(name=name)
         if entry.expiration is not None:
             item["expiration"] = entry.expiration
         if entry.metadata is not None:
-            item["metadata"] = metadata_of(entry)
+            item["metadata"] = parsed_json(entry.metadata)
         keys.append(item)
     result = JsDict(keys=keys, list_complete=cursor is None)
     if cursor is not None:

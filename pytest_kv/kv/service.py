@@ -98,9 +98,7 @@ def bulk_type(response_type: str | None) -> str:
     raise http_error(GET_BULK, 400, f'"{response_type}" is not a valid type. Use "json" or "text"')
 
 
-def _bulk_value(entry: Entry, response_type: str) -> Any:
-    if response_type == TEXT:
-        return decode_text(entry.value)
+def _json_bulk_value(entry: Entry) -> Any:
     try:
         return parsed_json(entry.value)
     except KVSyntaxError:
@@ -147,7 +145,10 @@ def get_bulk(
                 answer.append((key, None, None))
                 continue
             size += len(entry.value)
-            answer.append((key, entry, _bulk_value(entry, kind)))
+            if kind == TEXT:
+                answer.append((key, entry, decode_text(entry.value)))
+            else:
+                answer.append((key, entry, _json_bulk_value(entry)))
         if size > MAX_BULK_BYTES:
             _check_bulk_size([entry for _, entry, _ in answer if entry is not None])
         if not backend.pure_reads:

@@ -147,15 +147,16 @@ async def test_a_stored_json_null_reads_as_a_miss_with_metadata(ns: KVNamespace)
 
 
 async def test_array_index_keys_are_dropped_like_workerd_does(ns: KVNamespace) -> None:
-    for key in ("0", "7", "01", "-1", "4294967294", "4294967295", "1e3", "a"):
+    for key in ("0", "7", "9", "01", "-1", "4294967294", "4294967295", "1e3", "a", ":1"):
         await ns.put(key, "v" + key)
-    result = await ns.get(["a", "0", "7", "01", "-1", "4294967294", "4294967295", "1e3"])
+    result = await ns.get(["a", "0", "7", "9", "01", "-1", "4294967294", "4294967295", "1e3", ":1"])
     assert result == {
         "a": "va",
         "01": "v01",
         "-1": "v-1",
         "4294967295": "v4294967295",
         "1e3": "v1e3",
+        ":1": "v:1",
     }
     assert await ns.get([1, None, True]) == {"null": None, "true": None}
     assert await ns.get("7") == "v7"  # single reads are unaffected

@@ -28,7 +28,8 @@ SEEDED = [
 keys = st.one_of(
     st.sampled_from(KEYS),
     st.text(max_size=6),
-    st.sampled_from(["\ud800x!", "k" * 513, 42, None, 1.5, True, b"user:1"]),
+    # A lone surrogate, and a pair that key_of joins into one character.
+    st.sampled_from(["\ud800x!", "\ud83d\ude00ab", "k" * 513, 42, None, 1.5, True, b"user:1"]),
 )
 scalars = st.one_of(
     st.none(),
@@ -103,7 +104,9 @@ calls = st.lists(
             # more than 100, digits, lone surrogates, too long, not a str).
             st.one_of(
                 st.lists(st.sampled_from(KEYS), min_size=1, max_size=3),
-                st.lists(st.one_of(keys, st.sampled_from(["7", "", ".", ".."])), max_size=4),
+                st.lists(
+                    st.one_of(keys, st.sampled_from(["7", "9", "01", "", ".", ".."])), max_size=4
+                ),
                 st.just([f"k{i}" for i in range(101)]),
             ),
             st.one_of(
