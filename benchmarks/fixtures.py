@@ -112,8 +112,9 @@ def _run(root: Path) -> float:
     return float(out.read_text(encoding="utf-8"))
 
 
-def measure(rounds: int, count: int = N) -> dict[str, float]:
-    """The median cost per test of each variant, bare tests included, in ms."""
+def measure(rounds: int, count: int = N) -> dict[str, list[float]]:
+    """Each round's median cost per test of each variant, bare tests included, in ms
+    (the variants take turns in every round)."""
     samples: dict[str, list[float]] = {name: [] for name in VARIANTS}
     with tempfile.TemporaryDirectory(prefix="pytest-kv-fixtures-") as temp:
         base = Path(temp)
@@ -125,24 +126,29 @@ def measure(rounds: int, count: int = N) -> dict[str, float]:
             order = names if number % 2 == 0 else list(reversed(names))
             for name in order:
                 samples[name].append(_run(base / f"v{names.index(name)}"))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
+
+
+def _beyond(samples: dict[str, list[float]], name: str, base: str) -> float:
+    """The median over rounds of what ``name`` costs beyond ``base`` in the same round."""
+    pairs = zip(samples[name], samples[base], strict=True)
+    return statistics.median(a - b for a, b in pairs)
 
 
 def fixtures(rounds: int) -> None:
     """Print each fixture's cost per test above a bare test, with its target."""
     print(f"fixture cost per test (ms of CPU time above a bare test; median of {N} tests):")
-    per_test = measure(rounds)
-    bare = per_test["bare"]
-    above = {name: value - bare for name, value in per_test.items()}
-    row("bare test (pytest's own cost)", f"{bare:.3f} ms")
+    samples = measure(rounds)
+    above = {name: _beyond(samples, name, "bare") for name in samples}
+    row("bare test (pytest's own cost)", f"{statistics.median(samples['bare']):.3f} ms")
     targets = {
         "kv": 0.15,
         "kv_env, 3 bindings from wrangler.toml": 0.3,
         "kv_factory, eventual, 8 locations": 0.3,
     }
     # kv_clock's own share of "kv + kv_clock": what it adds to kv alone.
-    clock_alone = above["kv + kv_clock (freezegun)"] - above["kv"]
-    driving = above["kv_clock driving time_machine"] - above["time_machine alone"]
+    clock_alone = _beyond(samples, "kv + kv_clock (freezegun)", "kv")
+    driving = _beyond(samples, "kv_clock driving time_machine", "time_machine alone")
     for name, value in above.items():
         if name == "bare":
             continue

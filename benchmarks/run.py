@@ -102,26 +102,25 @@ def per_operation(ops: int, rounds: int) -> None:
     }
     for op, runs in figures.items():
         print(f"{op} per operation (µs):")
-        medians = {name: median_us(run, ops, rounds) for name, run in runs.items()}
-        for name, value in medians.items():
-            row(f"{op}: {name}", f"{value:.2f} µs")
-        sync = medians["pytest-kv strong, ns.sync"]
-        asynchronous = medians["pytest-kv strong, async"]
-        peer = medians["fakeredis get" if op == "get" else "fakeredis set"]
+        measured = Interleaved(runs, ops, rounds)
+        for name in runs:
+            row(f"{op}: {name}", f"{measured.median(name):.2f} µs")
+        base = "pytest-kv strong, ns.sync"
+        sync = measured.median(base)
         row(f"{op}: strong ns.sync <= 2 µs", f"{sync:.2f} µs", verdict(sync <= 2))
-        row(f"{op}: fakeredis / strong >= 15x", f"{peer / sync:.1f}x", verdict(peer / sync >= 15))
+        ratio = measured.ratio("fakeredis get" if op == "get" else "fakeredis set", base)
+        row(f"{op}: fakeredis / strong >= 15x", f"{ratio:.1f}x", verdict(ratio >= 15))
         # The async call also yields to the event loop once, at its suspension point:
         # suspension() measures what that costs against the loop's own yield.
-        ratio = asynchronous / sync
+        ratio = measured.ratio("pytest-kv strong, async", base)
         row(f"{op}: async / sync (with one event-loop yield)", f"{ratio:.2f}x")
-        ratio = medians["pytest-kv eventual, 8 locations"] / sync
+        ratio = measured.ratio("pytest-kv eventual, 8 locations", base)
         if op == "put":
             row(f"{op}: eventual 8 locations / strong (no target)", f"{ratio:.2f}x")
             continue
         row(f"{op}: eventual 8 locations / strong <= 2x", f"{ratio:.2f}x", verdict(ratio <= 2))
-        ratio = (
-            medians["pytest-kv eventual, 8 locations, 1,000 keys, misses"]
-            / medians["pytest-kv strong, 1,000 keys"]
+        ratio = measured.ratio(
+            "pytest-kv eventual, 8 locations, 1,000 keys, misses", "pytest-kv strong, 1,000 keys"
         )
         row(f"{op}: eventual / strong, 1,000 keys, misses", f"{ratio:.2f}x", verdict(ratio <= 2))
 
@@ -160,13 +159,11 @@ def rest(ops: int, rounds: int) -> None:
             "binding put, ns.sync": loop(lambda: ns.sync.put("key", "value")),
         }
         print("REST API per call (µs):")
-        medians = {name: median_us(run, calls, rounds) for name, run in figures.items()}
-    for name, value in medians.items():
-        row(f"rest: {name}", f"{value:.1f} µs")
-    row(
-        "rest: SDK values.get / binding get",
-        f"{medians['SDK values.get'] / medians['binding get, ns.sync']:.0f}x",
-    )
+        measured = Interleaved(figures, calls, rounds)
+    for name in figures:
+        row(f"rest: {name}", f"{measured.median(name):.1f} µs")
+    ratio = measured.ratio("SDK values.get", "binding get, ns.sync")
+    row("rest: SDK values.get / binding get", f"{ratio:.0f}x")
 
 
 def seeded(count: int) -> KVNamespace:
@@ -292,29 +289,46 @@ def memory(count: int) -> None:
 
 
 def clock_cost(ops: int, rounds: int) -> None:
-    import freezegun
-
+    """What an active kv_clock adds to a get. The clock is started and stopped around
+    each of its rounds (outside the timing), so the rows with and without it take
+    turns and a change in machine load cannot flip the verdict."""
     ns = KVNamespace()  # like the fixtures' namespaces: reads the active kv_clock
     from pytest_kv.plugin.fixtures import _TestClock
 
     ns._shared.now = _TestClock(None).now  # type: ignore[arg-type]
     ns.sync.put("key", "value")
-    without = median_us(loop(lambda: ns.sync.get("key")), ops, rounds)
-    driver = FreezegunDriver(1_000_000.0)
-    clock = KVClock(driver)
-    clock.start()
-    try:
-        with_clock = median_us(loop(lambda: ns.sync.get("key")), ops, rounds)
-        patched = median_us(loop(time.time), ops, rounds)
-    finally:
-        clock.stop()
+    get = loop(lambda: ns.sync.get("key"))
+    measured = Interleaved(
+        {
+            "without": get,
+            "with": _under_kv_clock(get),
+            # Looked up on each call: freezegun patches the module attribute.
+            "patched": _under_kv_clock(loop(lambda: time.time())),
+        },
+        ops,
+        rounds,
+    )
     print("with kv_clock active (freezegun):")
-    row("get, no kv_clock", f"{without:.2f} µs")
-    row("get, kv_clock active", f"{with_clock:.2f} µs")
-    row("freezegun's patched time.time() alone", f"{patched:.2f} µs")
-    added = with_clock - without
+    row("get, no kv_clock", f"{measured.median('without'):.2f} µs")
+    row("get, kv_clock active", f"{measured.median('with'):.2f} µs")
+    row("freezegun's patched time.time() alone", f"{measured.median('patched'):.2f} µs")
+    pairs = zip(measured.samples["with"], measured.samples["without"], strict=True)
+    added = statistics.median(a - b for a, b in pairs)
     row("added per operation <= 0.5 µs", f"{added:+.2f} µs", verdict(added <= 0.5))
-    del freezegun
+
+
+def _under_kv_clock(run: Run) -> Run:
+    """``run`` with a kv_clock (freezegun) active for it, started and stopped untimed."""
+
+    def measured(count: int) -> float:
+        clock = KVClock(FreezegunDriver(1_000_000.0))
+        clock.start()
+        try:
+            return run(count)
+        finally:
+            clock.stop()
+
+    return measured
 
 
 def suspension(ops: int, rounds: int) -> None:

@@ -34,8 +34,7 @@ _ENDING: Final = 4  # the keys are all served; one empty, complete page remains
 
 
 class Position(NamedTuple):
-    """Where a cursor resumes: after ``after`` (or at the start), with shape state.
-    (A named tuple: one is made for every page that has a next one.)"""
+    """Where a cursor resumes: after ``after`` (or at the start), with shape state."""
 
     after: bytes | None = None
     flags: int = 0
@@ -85,10 +84,13 @@ class PageShape:
         return f"PageShape({', '.join(parts)})"
 
 
-def encode_cursor(position: Position) -> str:
-    payload = bytes((position.flags, min(position.pages, 255))) + (position.after or b"")
+def encode_cursor(after: bytes | None, flags: int, pages: int) -> str:
+    """The cursor of a ``Position``, from its fields: most pages have a next one, and
+    building the named tuple only to take it apart costs more than the encoding."""
+    header = bytes((flags, pages if pages < 255 else 255))
+    payload = header if after is None else header + after
     text = binascii.b2a_base64(payload, newline=False).translate(_URLSAFE)
-    return _CURSOR_TAG + text.rstrip(b"=").decode("ascii")
+    return _CURSOR_TAG + text.decode("ascii").rstrip("=")
 
 
 _URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
@@ -146,7 +148,7 @@ def list_page(
     if shape is not None:
         empty = _empty_page_due(shape, at, fresh)
         if empty is not None:
-            return [], encode_cursor(empty)
+            return [], encode_cursor(*empty)
         if shape.page_size is not None:
             limit = min(limit, shape.page_size)
     with backend.lock:
@@ -155,7 +157,7 @@ def list_page(
     flags = at.flags & _STARTED
     pages = at.pages + (1 if entries else 0)
     if more:
-        return entries, encode_cursor(Position(after, flags, pages))
+        return entries, encode_cursor(after, flags, pages)
     if shape is not None and "end" in shape.empty_pages and entries:
-        return entries, encode_cursor(Position(after, flags | _ENDING, pages))
+        return entries, encode_cursor(after, flags | _ENDING, pages)
     return entries, None
