@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .harness import row, verdict
+from .harness import median_difference, row, verdict
 
 N = 300
 
@@ -129,17 +129,11 @@ def measure(rounds: int, count: int = N) -> dict[str, list[float]]:
     return samples
 
 
-def _beyond(samples: dict[str, list[float]], name: str, base: str) -> float:
-    """The median over rounds of what ``name`` costs beyond ``base`` in the same round."""
-    pairs = zip(samples[name], samples[base], strict=True)
-    return statistics.median(a - b for a, b in pairs)
-
-
 def fixtures(rounds: int) -> None:
     """Print each fixture's cost per test above a bare test, with its target."""
     print(f"fixture cost per test (ms of CPU time above a bare test; median of {N} tests):")
     samples = measure(rounds)
-    above = {name: _beyond(samples, name, "bare") for name in samples}
+    above = {name: median_difference(values, samples["bare"]) for name, values in samples.items()}
     row("bare test (pytest's own cost)", f"{statistics.median(samples['bare']):.3f} ms")
     targets = {
         "kv": 0.15,
@@ -147,8 +141,10 @@ def fixtures(rounds: int) -> None:
         "kv_factory, eventual, 8 locations": 0.3,
     }
     # kv_clock's own share of "kv + kv_clock": what it adds to kv alone.
-    clock_alone = _beyond(samples, "kv + kv_clock (freezegun)", "kv")
-    driving = _beyond(samples, "kv_clock driving time_machine", "time_machine alone")
+    clock_alone = median_difference(samples["kv + kv_clock (freezegun)"], samples["kv"])
+    driving = median_difference(
+        samples["kv_clock driving time_machine"], samples["time_machine alone"]
+    )
     for name, value in above.items():
         if name == "bare":
             continue

@@ -69,6 +69,15 @@ class Interleaved:
         pairs = zip(self.samples[name], self.samples[base], strict=True)
         return statistics.median(a / b for a, b in pairs)
 
+    def difference(self, name: str, base: str) -> float:
+        """The median of the per-round differences ``name - base``."""
+        return median_difference(self.samples[name], self.samples[base])
+
+
+def median_difference(samples: list[float], base: list[float]) -> float:
+    """The median over rounds of each sample less the same round's ``base``."""
+    return statistics.median(a - b for a, b in zip(samples, base, strict=True))
+
 
 def row(what: str, figure: str, target: str = "") -> None:
     ROWS.append((what, figure, target))

@@ -178,6 +178,10 @@ def _pages(ns: KVNamespace, prefix: str | None) -> Run:
     return loop(lambda: ns.sync.list(prefix=prefix, limit=1000))
 
 
+# The prefixes a page is listed under, and how the rows name them.
+_LISTED: dict[str | None, str] = {None: "no prefix", "zone:": "prefix 'zone:'"}
+
+
 def listing(sizes: list[int], rounds: int) -> None:
     """One page of 1,000 keys at each store size, the sizes interleaved round by round
     (measured one after the other, a change in machine load read as a change in cost)."""
@@ -185,19 +189,17 @@ def listing(sizes: list[int], rounds: int) -> None:
     variants: dict[str, Run] = {}
     for size in sizes:
         ns = seeded(size)
-        for prefix in (None, "zone:"):
+        for prefix in _LISTED:
             variants[f"{size} {prefix}"] = _pages(ns, prefix)
     measured = Interleaved(variants, 20, rounds)
     for size in sizes:
-        for prefix, shown in ((None, "no prefix"), ("zone:", "prefix 'zone:'")):
+        for prefix, shown in _LISTED.items():
             cost = measured.median(f"{size} {prefix}") / 1000
             row(f"list at {size:,} keys, {shown}", f"{cost:.3f} ms")
     largest, smallest = max(sizes), min(sizes)
-    worst = max(measured.median(f"{largest} {prefix}") for prefix in (None, "zone:")) / 1000
+    worst = max(measured.median(f"{largest} {prefix}") for prefix in _LISTED) / 1000
     row(f"list at {largest:,} keys <= 2 ms", f"{worst:.3f} ms", verdict(worst <= 2))
-    ratio = max(
-        measured.ratio(f"{largest} {prefix}", f"{smallest} {prefix}") for prefix in (None, "zone:")
-    )
+    ratio = max(measured.ratio(f"{largest} {prefix}", f"{smallest} {prefix}") for prefix in _LISTED)
     row(f"list at {largest:,} / at {smallest:,} <= 1.5x", f"{ratio:.2f}x", verdict(ratio <= 1.5))
     del variants, measured
     gc.collect()
@@ -312,8 +314,7 @@ def clock_cost(ops: int, rounds: int) -> None:
     row("get, no kv_clock", f"{measured.median('without'):.2f} µs")
     row("get, kv_clock active", f"{measured.median('with'):.2f} µs")
     row("freezegun's patched time.time() alone", f"{measured.median('patched'):.2f} µs")
-    pairs = zip(measured.samples["with"], measured.samples["without"], strict=True)
-    added = statistics.median(a - b for a, b in pairs)
+    added = measured.difference("with", "without")
     row("added per operation <= 0.5 µs", f"{added:+.2f} µs", verdict(added <= 0.5))
 
 
@@ -321,8 +322,7 @@ def _under_kv_clock(run: Run) -> Run:
     """``run`` with a kv_clock (freezegun) active for it, started and stopped untimed."""
 
     def measured(count: int) -> float:
-        clock = KVClock(FreezegunDriver(1_000_000.0))
-        clock.start()
+        clock = _started_clock()
         try:
             return run(count)
         finally:

@@ -47,7 +47,7 @@ def bulk_result(found: list[tuple[Key, Entry | None, Any]], with_metadata: bool)
         # skipping array indices, so keys like "42" never come back from a bulk read,
         # found or not. Production does this too; code that bulk-reads numeric keys
         # loses them there, so it loses them here.
-        if "0" <= key.name[:1] <= "9" and is_array_index(key.name):
+        if is_array_index(key.name):
             continue
         if entry is None:
             result[key.name] = None
