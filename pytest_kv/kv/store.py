@@ -31,6 +31,10 @@ class Entry:
         return self.expiration is not None and now >= self.expiration
 
 
+# What every store holds until its first put; never written to.
+_NO_ENTRIES: SortedDict = SortedDict()
+
+
 class Store:
     """A namespace's entries, keyed by UTF-8 bytes so ``list`` order is production's."""
 
@@ -43,7 +47,10 @@ class Store:
         # Each binding call holds the lock for its whole store access, so a
         # namespace can be shared by the threads of a sync app under test.
         self.lock = threading.Lock()
-        self._entries: SortedDict = SortedDict()
+        # A SortedDict costs more to make than the rest of a namespace, and most tests
+        # write to few of theirs: every store reads the one empty dict until its first
+        # put makes its own (only ``put`` adds entries).
+        self._entries: SortedDict = _NO_ENTRIES
         # Keys by the second they expire in, so that expired keys nobody reads again
         # are dropped as time passes them, at the cost of what is dropped: moving
         # the clock still costs nothing.
@@ -72,6 +79,8 @@ class Store:
 
     def put(self, key: bytes, entry: Entry) -> None:
         entries = self._entries
+        if entries is _NO_ENTRIES:
+            entries = self._entries = SortedDict()
         second = entry.expiration
         if second is None:
             entries[key] = entry

@@ -35,6 +35,8 @@ TEARING_DOWN = pytest.StashKey[bool]()
 STAND_INS = pytest.StashKey[Installation]()
 # kv_api's calls that touched no namespace (listing namespaces, refused requests).
 API_CALLS = pytest.StashKey[list[tuple[Any, ...]]]()
+# What a test's stash holds only until its reports are made.
+_PER_TEST: tuple[pytest.StashKey[Any], ...] = (NAMESPACES, TEST_ERROR, API_CALLS)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -141,6 +143,16 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if report.when == "teardown":
+        # The test is over: let go of its namespaces, its error (whose traceback holds
+        # the test's frames) and its REST calls. pytest keeps every item to the end of
+        # the session, so what its stash holds would otherwise pile up test after
+        # test, and every full pass of the cyclic collector would walk it all again.
+        stash = item.stash
+        for key in _PER_TEST:
+            if key in stash:
+                del stash[key]
+        return report
     if report.when == "call" and call.excinfo is not None:
         item.stash[TEST_ERROR] = call.excinfo.value
     if report.when == "call" and report.failed:

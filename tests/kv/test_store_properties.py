@@ -187,3 +187,28 @@ def test_a_store_page_is_the_live_keys_after_the_cursor_and_drops_what_expired(
     assert more is (len(live) > limit)
     # What has expired is gone for good, whatever the page covered.
     assert all(store.entry(key) is None for key, e in expirations.items() if e and e <= now)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["put", "delete", "read"]), st.integers(0, 2), keys)))
+def test_stores_share_nothing_while_they_wait_for_their_first_put(
+    steps: list[tuple[str, int, str]],
+) -> None:
+    # Every store starts on one empty dict and makes its own at its first put: what
+    # one store is told must never reach another.
+    stores = [Store() for _ in range(3)]
+    models: list[dict[bytes, bytes]] = [{}, {}, {}]
+    for action, which, name in steps:
+        key = name.encode()
+        store, model = stores[which], models[which]
+        if action == "put":
+            store.put(key, Entry(key))
+            model[key] = key
+        elif action == "delete":
+            store.delete(key)
+            model.pop(key, None)
+        else:
+            entry, _ = store.read(key, 0.0, 0)
+            assert (entry and entry.value) == model.get(key)
+    for store, model in zip(stores, models, strict=True):
+        assert list(store.keys_from(b"", None)) == sorted(model)
+    assert list(Store().keys_from(b"", None)) == []

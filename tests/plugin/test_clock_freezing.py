@@ -4,7 +4,9 @@ checked from the outside with pytester."""
 
 from __future__ import annotations
 
+import sys
 import time
+import types
 
 import pytest
 from freezegun import api
@@ -303,3 +305,60 @@ def test_without_freezeguns_internals_it_falls_back_to_freezeguns_start(
         driver.stop()
     assert time.time is api.real_time
     assert not api.freeze_factories
+
+
+def _sites_in(sites: freezing.PatchSites, name: str) -> set[str]:
+    module = sys.modules.get(name)
+    return {attribute for found, attribute, _, _ in sites.sites(()) if found is module}
+
+
+def test_refresh_finds_every_kind_of_change_since_the_last_look(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The quick comparison skips the walk only when nothing changed: each change
+    # below must still be read, and one that is read must be read once.
+    sites = freezing.PatchSites(api)
+    sites.refresh()
+    assert _sites_in(sites, "pytest_kv_probe") == set()
+
+    first = types.ModuleType("pytest_kv_probe")
+    first.clock = api.real_time  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pytest_kv_probe", first)
+    sites.refresh()  # a new module
+    assert _sites_in(sites, "pytest_kv_probe") == {"clock"}
+
+    first.when = api.real_datetime  # type: ignore[attr-defined]
+    sites.refresh()  # a module that gained an attribute
+    assert _sites_in(sites, "pytest_kv_probe") == {"clock", "when"}
+
+    second = types.ModuleType("pytest_kv_probe")
+    second.today = api.real_date  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pytest_kv_probe", second)
+    sites.refresh()  # the same name, another module
+    assert _sites_in(sites, "pytest_kv_probe") == {"today"}
+
+    read: list[str] = []
+    real_read = sites._read
+    monkeypatch.setattr(
+        sites, "_read", lambda name, *rest: read.append(name) or real_read(name, *rest)
+    )
+    sites.refresh()  # nothing changed: nothing read again
+    assert read == []
+
+    monkeypatch.undo()  # sys.modules as it was
+    sites.refresh()  # gone from sys.modules: forgotten
+    assert "pytest_kv_probe" not in sys.modules
+    assert not any(name == "pytest_kv_probe" for name in sites._with_sites)
+
+
+def test_refresh_with_restore_puts_reals_back_in_a_module_imported_while_frozen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sites = freezing.PatchSites(api)
+    sites.refresh()
+    late = types.ModuleType("pytest_kv_late")
+    late.clock = api.fake_time  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pytest_kv_late", late)
+    sites.refresh(restore=True)
+    assert late.clock is api.real_time  # type: ignore[attr-defined]
+    assert _sites_in(sites, "pytest_kv_late") == {"clock"}

@@ -127,3 +127,44 @@ def test_a_rerun_test_gets_a_fresh_factory(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_finished_test_lets_go_of_its_namespaces(pytester: pytest.Pytester) -> None:
+    # pytest keeps every item to the end of the session, and with it the item's
+    # stash: a test's namespaces, error and REST calls must not stay there, or a suite
+    # holds every namespace it ever made and the cyclic collector walks them all.
+    pytester.makeini(INI)
+    pytester.makefile(".toml", wrangler='kv_namespaces = [{ binding = "OTHER", id = "x" }]')
+    pytester.makepyfile(
+        """
+        import gc
+
+        import pytest
+
+        from pytest_kv.kv.namespace import Namespace
+
+
+        def alive():
+            gc.collect()
+            return sum(type(thing) is Namespace for thing in gc.get_objects())
+
+
+        def test_uses_them(kv, kv_env, kv_factory):
+            kv_factory("EVENTUAL", consistency="eventual", locations=["a", "b"])
+            kv.sync.put("k", "v")
+            assert alive() == 3
+
+
+        @pytest.mark.xfail(strict=True)
+        def test_fails_holding_one(kv):
+            kv.sync.put("k", "v")
+            raise AssertionError("its error's traceback holds the namespace")
+
+
+        def test_after_them():
+            assert alive() == 0
+        """
+    )
+    # In a subprocess: in process, pytester's hook recorder keeps every call's error.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, xfailed=1)
