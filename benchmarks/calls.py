@@ -372,7 +372,15 @@ def settling(rounds: int) -> None:
 def hot_key(rounds: int) -> None:
     """Writes to one key, each read at another location, the clock running: operations
     per second by the number of writes (linear means the rate stays flat). Each round
-    runs every count afresh, the counts interleaved."""
+    runs every count afresh, the counts interleaved.
+
+    A thousand writes a simulated second under the 60-second propagation: for the
+    first 60,000 writes no version has reached every location yet, so none is pruned,
+    and the reading location serves its cached copy. From then on each write also
+    prunes the version that has just reached everyone, and the reader's view takes
+    every version in: more work a write, the same at every count after. Linearity is
+    judged inside that steady regime (100k against 300k writes); the 1k rate shows
+    what the first minute costs."""
     print("one hot key, eventual, put + read elsewhere, the clock moving (operations/s):")
 
     def writes(count: int) -> float:
@@ -386,15 +394,19 @@ def hot_key(rounds: int) -> None:
             clock.t += 0.001
         return time.perf_counter() - start
 
-    counts = (1_000, 10_000, 100_000)
+    counts = (1_000, 100_000, 300_000)
     variants: dict[str, Run] = {f"{count}": writes for count in counts}
     measured = Interleaved(variants, {f"{count}": count for count in counts}, max(rounds // 2, 3))
     for count in counts:
         # Two operations a write; the samples are µs a write.
         row(f"hot key, {count:,} writes", f"{2e6 / measured.median(f'{count}'):,.0f} ops/s")
-    ratio = measured.ratio("100000", "1000")
     row(
-        "hot key: rate at 1k / at 100k writes ~ 1x",
+        "hot key: rate at 1k / at 100k writes (the first minute prunes nothing)",
+        f"{measured.ratio('100000', '1000'):.2f}x",
+    )
+    ratio = measured.ratio("300000", "100000")
+    row(
+        "hot key: rate at 100k / at 300k writes, both pruning ~ 1x",
         f"{ratio:.2f}x",
         verdict(ratio <= 1.5, "<= 1.5x"),
     )

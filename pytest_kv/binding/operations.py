@@ -25,6 +25,7 @@ from pytest_kv.kv.limits import (
     MAX_METADATA_BYTES,
     MAX_VALUE_BYTES,
     MIN_CACHE_TTL,
+    MIN_EXPIRATION_TTL,
     check_cache_ttl,
     check_key,
     check_list_limit,
@@ -305,14 +306,26 @@ def put_quick(
     expiration, ttl, _, metadata = options
     now = shared.now()
     count_operation()  # workerd's own checks passed: the request is sent
-    if expiration is not None or ttl is not None:
-        expiration = resolve_expiration(int(now // 1), expiration, ttl)
+    # resolve_expiration's answer for a valid TTL or expiration, without the call;
+    # it raises the errors of the rest.
+    if ttl is not None:
+        second = int(now // 1)
+        if ttl >= MIN_EXPIRATION_TTL:
+            expiration = second + ttl
+        else:
+            expiration = resolve_expiration(second, None, ttl)
+    elif expiration is not None:
+        second = int(now // 1)
+        if expiration < second + MIN_EXPIRATION_TTL:
+            expiration = resolve_expiration(second, expiration, None)
     # No text this short is over the limit (check_metadata_size's own shortcut,
     # here without the call).
     if metadata is not None and len(metadata) > MAX_METADATA_BYTES // 4:
         check_metadata_size(metadata)
     backend = ns._backend
-    prepared = None if shared.edge is None else backend.prepare(key, now)
+    edge = shared.edge
+    # Only the user's own propagation models have work to do before the lock.
+    prepared = backend.prepare(key, now) if edge is not None and edge.eager else None
     with shared.store.lock:
         backend.write(encoded, key, Entry(data, expiration, metadata), now, ns._cache_ttl, prepared)
     # The options as the log keeps them (see _options): the keywords' dict is the

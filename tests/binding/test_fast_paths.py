@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from testing_support import ManualClock
@@ -234,3 +235,43 @@ def test_each_call_form_answers_as_the_general_path(call: list[Any], eventual: b
     """One call on fresh namespaces: many more forms and values than the sequences
     above reach, where the fast paths draw their lines (int32, 60 seconds, now)."""
     _same_on_both_paths(call, eventual)
+
+
+@pytest.mark.parametrize("eventual", [False, True])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"expirationTtl": 59},
+        {"expirationTtl": 60},
+        {"expirationTtl": 0},
+        {"expiration": 1_000},
+        {"expiration": 1_059},
+        {"expiration": 1_060},
+        {"expiration": 1_059, "expirationTtl": 60},  # the TTL wins, even over a bad one
+        {"expiration": 5_000, "expirationTtl": 59},
+    ],
+)
+def test_expirations_at_the_minimum_answer_as_the_general_path(
+    options: dict[str, int], eventual: bool
+) -> None:
+    """The fast put resolves a valid TTL or expiration itself: at a fractional instant
+    (1000.75, whose whole second the service uses), one second either side of the
+    60-second minimum must give the general path's expiration or its error."""
+    answers, stored = [], []
+    for general in (False, True):
+        clock = ManualClock(1_000.75)
+        ns = _namespace(clock, eventual, general)
+        view = ns.at("syd").sync if eventual else ns.sync
+        try:
+            view.put("ttl:new", "v", **options)
+        except Exception as error:
+            answers.append((type(error).__name__, str(error)))
+        else:
+            answers.append(("ok", ns.peek("ttl:new")))
+        stored.append(_state(ns))
+    assert answers[0] == answers[1]
+    assert stored[0] == stored[1]
+    valid = options.get("expirationTtl", 60) >= 60 and (
+        "expirationTtl" in options or options["expiration"] >= 1_060
+    )
+    assert (answers[0][0] == "ok") is valid
