@@ -32,7 +32,7 @@ from .caches import Cached, Caches, compacted
 from .history import Events
 from .propagation import Fixed, PerLocation, Propagation, check_seconds, per_write, trusted
 from .store import Entry, Store, keys_from, keys_under
-from .versions import KeyState, Version, base_version, live
+from .versions import KeyState, Version, live
 
 HIT = "HIT"
 MISS = "MISS"
@@ -78,6 +78,14 @@ class Edge:
         self._numbers = itertools.count(1)  # write numbers that user models are given
         self.arrival: Callable[[Version, str], float] = _fast_arrival(model) or self._arrival
         self._fixed: float | None = model.seconds if type(model) is Fixed else None
+        # What ``_settles_at`` adds to a write's time under a fixed delay, where that
+        # is the same for every write: the list lag, or the delay to the other
+        # locations when there are any.
+        self._settle_delay: float | None = (
+            max(list_lag, self._fixed)
+            if self._fixed is not None and len(self.locations) > 1
+            else None
+        )
 
     # -- propagation ------------------------------------------------------------------
 
@@ -114,6 +122,8 @@ class Edge:
 
     def _settles_at(self, version: Version) -> float:
         """When every location, and list(), has ``version`` (time models)."""
+        if self._settle_delay is not None:
+            return version.written_at + self._settle_delay
         at = version.written_at + self.list_lag
         if self._fixed is not None:
             # One delay to every other location: the same sums as ``arrival``'s.
@@ -321,18 +331,23 @@ class Edge:
         version = Version(name, entry, now, location, next(self._seq), False, arrivals)
         states = self.states
         state: KeyState | None = states.get(key)
+        fresh = state is None
         if state is None:
             # In flight now; the index learns of it when a page needs it (the
             # opposite of ``_forget``).
-            state = states[key] = KeyState(key, name, base_version(self.store.entry(key)))
+            state = states[key] = KeyState(key, name, self.store.entry(key))
             if key in self._left:
                 self._left.remove(key)  # still in the sorted index
             else:
                 self._joined.add(key)
         if self.reads:
             version.read_base = dict(state.reads) if state.reads else {}
-        index = state.insert(version)
         versions = state.versions
+        if fresh:  # ``insert``'s work: no write comes before the base's -inf
+            versions.append(version)
+            index = 1
+        else:
+            index = state.insert(version)
         # A write that no location could ever see, because the next one reaches every
         # location no later, need not be kept: many writes to a key within one
         # instant (a loop under a frozen clock) keep one version, not thousands.
@@ -367,8 +382,11 @@ class Edge:
             self._prune(state, now)
             return
         # When the newest version reaches everyone, worked out once: for the pruning
-        # here and for the settling queue.
-        due = self._settles_at(newest)
+        # here and for the settling queue. With one delay to every other location it
+        # is ``_settles_at``'s sum, without the call (floating-point addition keeps
+        # order, so the later of two sums is the sum with the longer delay).
+        settle_delay = self._settle_delay
+        due = self._settles_at(newest) if settle_delay is None else newest.written_at + settle_delay
         if len(versions) - state.lo > 2:
             self._prune(state, now)  # an older version may have reached everyone by now
             if states.get(key) is not state:

@@ -73,10 +73,12 @@ class KeyState:
 
     __slots__ = ("due", "key", "lo", "monotone", "name", "queued", "reads", "versions", "views")
 
-    def __init__(self, key: bytes, name: str, base: Version) -> None:
+    def __init__(self, key: bytes, name: str, truth: Entry | None) -> None:
         self.key = key
         self.name = name
-        self.versions = [base]
+        # The base: the truth's entry, which every location shares (and list() shows)
+        # from the start.
+        self.versions = [Version("", truth, -math.inf, "", 0, True)]
         self.lo = 0
         self.views: dict[str, View] | None = None  # made for locations that read
         self.reads: dict[str, int] | None = None  # replica reads, for AfterReads
@@ -162,11 +164,6 @@ class KeyState:
         if index > 32 and index * 2 > len(self.versions):
             del self.versions[:index]
             self.lo = 0
-
-
-def base_version(entry: Entry | None) -> Version:
-    """The state every location shares: the truth's entry, seen everywhere."""
-    return Version("", entry, -math.inf, "", 0, seeded=True)
 
 
 def live(version: Version | None, now: float) -> Entry | None:
