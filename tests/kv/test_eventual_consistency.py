@@ -417,3 +417,32 @@ def test_settle_waits_for_writes_still_on_their_way(edge_clock: MovableClock) ->
     assert kv.settle() == 1
     assert kv.at("syd").sync.get("k") is None
     assert_consistent(kv)
+
+
+@pytest.mark.parametrize(
+    ("propagation", "list_lag", "locations"),
+    [
+        (60, 10, ("lhr", "syd", "iad")),  # the delay to the other locations is the later
+        (1, 60, ("lhr", "syd", "iad")),  # the list lag is
+        (0.1, 0.1, ("lhr", "syd")),  # both at once
+        (60, 10, ("lhr",)),  # one location: only list() has to catch up
+    ],
+)
+def test_settle_takes_the_later_of_the_delay_and_the_list_lag(
+    propagation: float, list_lag: float, locations: tuple[str, ...]
+) -> None:
+    """A write under a fixed delay settles when the last of the other locations and
+    list() have it, to the floating-point sum, at any instant it was made."""
+    clock = MovableClock(1_000.3)
+    kv = eventual(clock, propagation=Fixed(propagation), list_lag=list_lag, locations=locations)
+    kv.sync.put("a", "1")
+    clock.advance(0.7)
+    written = clock.now()
+    kv.sync.put("b", "2")
+    expected = written + (max(propagation, list_lag) if len(locations) > 1 else list_lag)
+    assert kv.settle() == expected - written
+    assert clock.now() == expected
+    assert kv.settle() == 0
+    for location in locations:
+        assert kv.at(location).sync.get("b", cacheTtl=60) == "2"
+        assert [k["name"] for k in kv.at(location).sync.list()["keys"]] == ["a", "b"]
