@@ -80,7 +80,8 @@ class Edge:
         self._fixed: float | None = model.seconds if type(model) is Fixed else None
         # What ``_settles_at`` adds to a write's time under a fixed delay, where that
         # is the same for every write: the list lag, or the delay to the other
-        # locations when there are any.
+        # locations when there are any. (Floating-point addition keeps order, so the
+        # later of the two sums is the sum with the longer of the two.)
         self._settle_delay: float | None = (
             max(list_lag, self._fixed)
             if self._fixed is not None and len(self.locations) > 1
@@ -255,15 +256,9 @@ class Edge:
     def read_at(
         self, location: str, key: bytes, now: float, cache_ttl: int
     ) -> tuple[Entry | None, str]:
-        caches = self.caches
-        queue = self.queue
-        # ``_due``, written out, as in ``write``: every eventual read passes here.
-        if (
-            now >= caches.next_expiry
-            or now >= self.store.next_expiry
-            or (queue and queue[0].due <= now)
-        ):
+        if self._due(now):
             self.tick(now)
+        caches = self.caches
         cached = caches.by_location[location].get(key)
         if cached is not None and now < cached.until:
             entry, status = cached.entry, HIT
@@ -331,7 +326,6 @@ class Edge:
         version = Version(name, entry, now, location, next(self._seq), False, arrivals)
         states = self.states
         state: KeyState | None = states.get(key)
-        fresh = state is None
         if state is None:
             # In flight now; the index learns of it when a page needs it (the
             # opposite of ``_forget``).
@@ -340,14 +334,13 @@ class Edge:
                 self._left.remove(key)  # still in the sorted index
             else:
                 self._joined.add(key)
-        if self.reads:
-            version.read_base = dict(state.reads) if state.reads else {}
-        versions = state.versions
-        if fresh:  # ``insert``'s work: no write comes before the base's -inf
-            versions.append(version)
+            state.versions.append(version)  # ``insert``'s work: nothing precedes -inf
             index = 1
         else:
             index = state.insert(version)
+        if self.reads:
+            version.read_base = dict(state.reads) if state.reads else {}
+        versions = state.versions
         # A write that no location could ever see, because the next one reaches every
         # location no later, need not be kept: many writes to a key within one
         # instant (a loop under a frozen clock) keep one version, not thousands.
@@ -382,11 +375,8 @@ class Edge:
             self._prune(state, now)
             return
         # When the newest version reaches everyone, worked out once: for the pruning
-        # here and for the settling queue. With one delay to every other location it
-        # is ``_settles_at``'s sum, without the call (floating-point addition keeps
-        # order, so the later of two sums is the sum with the longer delay).
-        settle_delay = self._settle_delay
-        due = self._settles_at(newest) if settle_delay is None else newest.written_at + settle_delay
+        # here and for the settling queue.
+        due = self._settles_at(newest)
         if len(versions) - state.lo > 2:
             self._prune(state, now)  # an older version may have reached everyone by now
             if states.get(key) is not state:
