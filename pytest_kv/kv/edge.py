@@ -127,8 +127,9 @@ class Edge:
             return version.written_at + self._settle_delay
         at = version.written_at + self.list_lag
         if self._fixed is not None:
-            # One delay to every other location: the same sums as ``arrival``'s.
-            if version.origin != self.locations[0] or len(self.locations) > 1:
+            # One location (the line above took every case with more): the delay
+            # counts only for a write made elsewhere, as in ``arrival``'s sums.
+            if version.origin != self.locations[0]:
                 at = max(at, version.written_at + self._fixed)
             return at
         for location in self.locations:

@@ -78,7 +78,7 @@ class KeyState:
         self.name = name
         # The base: the truth's entry, which every location shares (and list() shows)
         # from the start.
-        self.versions = [Version("", truth, -math.inf, "", 0, True)]
+        self.versions = [Version("", truth, -math.inf, "", 0, seeded=True)]
         self.lo = 0
         self.views: dict[str, View] | None = None  # made for locations that read
         self.reads: dict[str, int] | None = None  # replica reads, for AfterReads
