@@ -59,3 +59,20 @@ def test_common_metadata_is_plain() -> None:
     )
     for declined in ({"n": 1.5}, {"1": "x"}, {"k": "\ud800"}, {"\udc00": 1}, [2**53], {1: "x"}):
         assert plain_json(declined) is None
+
+
+def test_remembered_names_write_what_fresh_ones_write(monkeypatch: Any) -> None:
+    """A name written before is written the same way from memory, a name that may not
+    be written plainly is never remembered, and a full memory still writes correctly."""
+    monkeypatch.setattr(plain, "_NAMES", {})
+    value = {'q"uote': 1, "plain": "x"}
+    first = plain_json(value)
+    assert plain._NAMES == {'q"uote': '"q\\"uote":', "plain": '"plain":'}
+    assert plain_json(value) == first == _json(value)
+    for declined in ({"7": 1}, {"\udc00": 1}):
+        assert plain_json(declined) is None
+        assert plain_json(declined) is None
+    assert "7" not in plain._NAMES
+    monkeypatch.setattr(plain, "_MAX_NAMES", len(plain._NAMES))
+    assert plain_json({"new": True, "plain": None}) == '{"new":true,"plain":null}'
+    assert "new" not in plain._NAMES
