@@ -22,6 +22,7 @@ from pytest_kv.kv.faults import RunawayListingError, count_operation
 from pytest_kv.kv.keys import Key, key_of
 from pytest_kv.kv.limits import (
     MAX_KEY_BYTES,
+    MAX_LIST_LIMIT,
     MAX_METADATA_BYTES,
     MAX_VALUE_BYTES,
     MIN_CACHE_TTL,
@@ -411,9 +412,8 @@ def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
 def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JsDict:
     shared = ns._shared
     now = shared.now()
-    parsed = (quick_list(args, kwargs) if shared.faults is None else None) or parse_list(
-        args, kwargs
-    )
+    quick = quick_list(args, kwargs) if shared.faults is None else None
+    parsed = quick or parse_list(args, kwargs)
     shape = shared.shape
     trial = TRIAL.get()
     if trial is not None and trial.namespace is shared:
@@ -427,10 +427,18 @@ def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     count_operation()
     if shared.faults is not None:
         shared.faults.check("list", GET, [parsed.prefix or ""])
-    limit = check_list_limit(GET, parsed.limit)
+    limit = parsed.limit
+    if not 0 < limit <= MAX_LIST_LIMIT:  # check_list_limit's answer to the rest, or its error
+        limit = check_list_limit(GET, limit)
     prefix = encode_text(parsed.prefix) if parsed.prefix else b""
-    check_prefix(GET, prefix)
+    if len(prefix) > MAX_KEY_BYTES:
+        check_prefix(GET, prefix)  # raises
     entries, cursor = list_page(ns._backend, limit, prefix, parsed.cursor, now, shape)
     result = list_result(entries, cursor)
-    shared.log.append((now, ns.location, "list", None, _options(args, kwargs), "ok"))
+    # quick_list takes only ints and strs, which _options keeps as they are: the
+    # keywords' dict is the call's own, and a dict argument is copied.
+    logged = (
+        _options(args, kwargs) if quick is None else dict(args[0]) if args else (kwargs or None)
+    )
+    shared.log.append((now, ns.location, "list", None, logged, "ok"))
     return result

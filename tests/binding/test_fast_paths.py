@@ -71,8 +71,9 @@ put_options = _options(
 )
 list_options = _options(
     {
-        "limit": numbers,
-        "prefix": st.one_of(scalars, st.sampled_from(["user:", "meta", ""])),
+        # The list's own lines: 1 to 1,000 keys, a prefix of at most 512 bytes.
+        "limit": st.one_of(numbers, st.sampled_from([0, 1, 1_000, 1_001])),
+        "prefix": st.one_of(scalars, st.sampled_from(["user:", "meta", "", "p" * 512, "é" * 257])),
         "cursor": scalars,
     },
     "limt",
@@ -120,7 +121,11 @@ calls = st.lists(
             st.just("put"), keys, st.tuples(st.one_of(scalars, st.binary(max_size=4)), put_options)
         ),
         _call("delete", st.nothing()),
-        st.tuples(st.just("list"), st.none(), list_options.map(lambda o: ((), o))),
+        st.tuples(
+            st.just("list"),
+            st.none(),
+            st.one_of(list_options.map(lambda o: ((), o)), list_options.map(lambda o: ((o,), {}))),
+        ),
         st.just(("advance", None, None)),
     ),
     min_size=3,
