@@ -22,7 +22,6 @@ from pytest_kv.kv.faults import RunawayListingError, count_operation
 from pytest_kv.kv.keys import Key, key_of
 from pytest_kv.kv.limits import (
     MAX_KEY_BYTES,
-    MAX_LIST_LIMIT,
     MAX_METADATA_BYTES,
     MAX_VALUE_BYTES,
     MIN_CACHE_TTL,
@@ -427,12 +426,9 @@ def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     count_operation()
     if shared.faults is not None:
         shared.faults.check("list", GET, [parsed.prefix or ""])
-    limit = parsed.limit
-    if not 0 < limit <= MAX_LIST_LIMIT:  # check_list_limit's answer to the rest, or its error
-        limit = check_list_limit(GET, limit)
+    limit = check_list_limit(GET, parsed.limit)
     prefix = encode_text(parsed.prefix) if parsed.prefix else b""
-    if len(prefix) > MAX_KEY_BYTES:
-        check_prefix(GET, prefix)  # raises
+    check_prefix(GET, prefix)
     entries, cursor = list_page(ns._backend, limit, prefix, parsed.cursor, now, shape)
     result = list_result(entries, cursor)
     # quick_list takes only ints and strs, which _options keeps as they are: the
