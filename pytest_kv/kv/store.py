@@ -13,6 +13,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Final
 
 from sortedcontainers import SortedDict, SortedList
 
@@ -30,6 +31,8 @@ class Entry:
     def expired(self, now: float) -> bool:
         return self.expiration is not None and now >= self.expiration
 
+
+_set_existing: Final = dict.__setitem__
 
 # What every store holds until its first put; never written to.
 _NO_ENTRIES: SortedDict = SortedDict()
@@ -82,11 +85,15 @@ class Store:
         if entries is _NO_ENTRIES:
             entries = self._entries = SortedDict()
         second = entry.expiration
-        if second is None:
-            entries[key] = entry
-            return
         before = entries.get(key)
-        entries[key] = entry
+        if before is None:
+            entries[key] = entry
+        else:
+            # A key already in the sorted order: SortedDict's own __setitem__ would
+            # only look that up again, at the cost of a Python call.
+            _set_existing(entries, key, entry)
+        if second is None:
+            return
         # A key rewritten with the same expiration is in its bucket already: a loop
         # that refreshes a session under a frozen clock must not grow the bucket.
         if before is None or before.expiration != second:

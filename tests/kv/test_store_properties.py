@@ -212,3 +212,37 @@ def test_stores_share_nothing_while_they_wait_for_their_first_put(
     for store, model in zip(stores, models, strict=True):
         assert list(store.keys_from(b"", None)) == sorted(model)
     assert list(Store().keys_from(b"", None)) == []
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["put", "delete"]),
+            st.integers(0, 5),
+            st.none() | st.integers(min_value=10, max_value=20),
+        ),
+        max_size=60,
+    ),
+    st.integers(min_value=0, max_value=25),
+)
+def test_rewriting_a_key_keeps_it_once_in_order_with_its_latest_expiration(
+    steps: list[tuple[str, int, int | None]], now: int
+) -> None:
+    # A put to a key the store holds takes a shortcut past SortedDict's own
+    # __setitem__: the sorted keys must still be exactly the dict's keys.
+    store = Store()
+    model: dict[bytes, tuple[bytes, int | None]] = {}
+    for number, (action, which, expiration) in enumerate(steps):
+        key = b"k%d" % which
+        if action == "put":
+            value = b"v%d" % number
+            store.put(key, Entry(value, expiration))
+            model[key] = (value, expiration)
+        else:
+            store.delete(key)
+            model.pop(key, None)
+    assert list(store._entries._list) == sorted(store._entries) == sorted(model)
+    live = {k: v for k, (v, e) in model.items() if e is None or now < e}
+    entries, more = store.page(b"", None, 10, now)
+    assert {key: entry.value for key, entry in entries} == live
+    assert not more
