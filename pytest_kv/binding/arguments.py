@@ -255,6 +255,10 @@ def quick_put_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> QuickPut
         return NO_PUT_OPTIONS
     else:
         options = kwargs
+        if len(options) == 1:  # expirationTtl=..., the keyword form most puts use
+            ttl = options.get("expirationTtl")
+            if type(ttl) is int and _MIN_INT32 <= ttl <= _MAX_INT32:
+                return (None, ttl, None, None)
     expiration = options.get("expiration")
     ttl = options.get("expirationTtl")
     metadata = options.get("metadata")

@@ -303,7 +303,8 @@ def put_quick(
     options = quick_put_options(args, kwargs)
     if options is None:
         return False
-    expiration, ttl, _, metadata = options
+    given, ttl, _, metadata = options
+    expiration = given
     now = shared.now()
     count_operation()  # workerd's own checks passed: the request is sent
     # resolve_expiration's answer for a valid TTL or expiration, without the call;
@@ -328,15 +329,20 @@ def put_quick(
     prepared = backend.prepare(key, now) if edge is not None and edge.eager else None
     with shared.store.lock:
         backend.write(encoded, key, Entry(data, expiration, metadata), now, ns._cache_ttl, prepared)
-    # The options as the log keeps them (see _options): the keywords' dict is the
-    # call's own. Plain metadata goes in the record as the JSON text just written,
-    # which KVCall parses back into the options when someone looks, instead of a
-    # copy made now.
-    logged: Any = dict(args[0]) if args else (kwargs or None)
     if metadata is None:
+        # The options as the log keeps them (see _options): the keywords' dict is
+        # the call's own.
+        logged: Any = dict(args[0]) if args else (kwargs or None)
         shared.log.append((now, ns.location, "put", key, logged, "ok"))
     else:
-        shared.log.append((now, ns.location, "put", key, logged, "ok", None, None, metadata))
+        # With plain metadata the options go in the log flat (see call_of): their
+        # names, the metadata as the JSON text just written and the expirations as
+        # given, instead of a copy of the caller's dicts that the garbage collector
+        # would scan for as long as the log keeps it.
+        names = tuple(args[0] if args else kwargs)
+        shared.log.append(
+            (now, ns.location, "put", key, names, "ok", None, None, metadata, given, ttl)
+        )
     return True
 
 

@@ -8,7 +8,7 @@ from dataclasses import InitVar, dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Final
 
-__all__ = ["KVCall"]
+__all__ = ["KVCall", "call_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,35 @@ class KVCall:
     def ok(self) -> bool:
         """Whether the call succeeded (a miss is a success)."""
         return self.error is None
+
+
+def call_of(record: tuple[Any, ...]) -> KVCall:
+    """The ``KVCall`` of a log record.
+
+    A record is ``KVCall``'s fields in order, but a quick put with plain metadata
+    logs its options flat: the names given, in their order, in the options field,
+    and each value in a field of its own (``_FLAT_FIELDS``). A record of atomic
+    values is one the garbage collector stops tracking, where a copy of the caller's
+    options would hold the caller's metadata dict, which every full collection scans
+    for as long as the log keeps it; the dict is made here, when someone looks.
+
+    Example::
+
+        record = (0.0, "", "put", "k", ("metadata",), "ok", None, None, '{"v":1}', None, None)
+        assert call_of(record).options == {"metadata": {"v": 1}}
+    """
+    if len(record) <= _FIELDS:
+        return KVCall(*record)
+    options = {name: record[_FLAT_FIELDS[name]] for name in record[4]}
+    time, location, method, key, _, outcome, cache, error, metadata_json = record[:_FIELDS]
+    return KVCall(time, location, method, key, options, outcome, cache, error, metadata_json)
+
+
+# How many fields KVCall takes; a longer record is a flat one.
+_FIELDS: Final = 9
+# Where a flat record keeps each option's value: a put's expirations as given, and
+# its metadata as JSON text, in the field KVCall parses it from.
+_FLAT_FIELDS: Final = {"expiration": 9, "expirationTtl": 10, "metadata": 8}
 
 
 def matches(call: KVCall, method: str | None, key: str | None, location: str | None) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Final, Protocol
 
 from pytest_kv.errors import KVError, KVTypeError, shown
 
-from .calllog import KVCall
+from .calllog import KVCall, call_of
 from .edge import CentralView, Edge
 from .faults import Faults
 from .history import Events
@@ -186,7 +186,7 @@ class Namespace:
         self.clock.advance(seconds)  # type: ignore[union-attr]
 
     def calls(self) -> list[KVCall]:
-        return [KVCall(*record) for record in self.log]
+        return [call_of(record) for record in self.log]
 
     def failed(self, record: tuple[Any, ...]) -> None:
         """Log a call that failed (kept for strict teardown even once the log moves on)."""
@@ -197,5 +197,5 @@ class Namespace:
 
     def swallowable(self) -> list[KVCall]:
         """Failed calls whose error says the request itself was wrong."""
-        calls = (KVCall(*record) for record in self.failures)
+        calls = (call_of(record) for record in self.failures)
         return [call for call in calls if _validation_error(call.error)]

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pytest_kv.binding.namespace import KVNamespace
-from pytest_kv.kv.calllog import KVCall, matches
+from pytest_kv.kv.calllog import KVCall, call_of, matches
 from pytest_kv.kv.faults import Faults, Rule
 from pytest_kv.kv.namespace import VALIDATION_STATUSES, MovableClock, Namespace
 from pytest_kv.rest.app import OFF, RestApp
@@ -224,7 +224,7 @@ class KVApi:
         if namespace is not None:
             own = {id(record) for record in self._namespaces(namespace)[0].log}
             records = [record for record in records if id(record) in own]
-        calls = [KVCall(*record) for record in records]
+        calls = [call_of(record) for record in records]
         return [call for call in calls if matches(call, method, key, None)]
 
     def fail(
@@ -361,7 +361,7 @@ def _check_account_calls(request: pytest.FixtureRequest, api: KVApi) -> None:
     files = strict.test_files(request)
     swallowed = [
         call
-        for call in (KVCall(*record) for record in api.app.log)
+        for call in (call_of(record) for record in api.app.log)
         if isinstance(call.error, KVApiError)
         and call.error.status in VALIDATION_STATUSES
         and not strict.reached_the_test(call, files)

@@ -11,7 +11,7 @@ import pytest
 
 from pytest_kv.binding.namespace import KVNamespace
 from pytest_kv.errors import did_you_mean
-from pytest_kv.kv.calllog import KVCall
+from pytest_kv.kv.calllog import KVCall, call_of
 from pytest_kv.workers.install import Installation, install
 
 from .options import (
@@ -164,6 +164,6 @@ def pytest_runtest_makereport(
                 )
         records = item.stash.get(API_CALLS, [])
         if records:
-            calls = [KVCall(*record) for record in records]
+            calls = [call_of(record) for record in records]
             report.sections.append(("KV operations: REST API", _section(calls, "REST API")))
     return report

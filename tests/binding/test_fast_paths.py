@@ -118,7 +118,15 @@ calls = st.lists(
             ),
         ),
         st.tuples(
-            st.just("put"), keys, st.tuples(st.one_of(scalars, st.binary(max_size=4)), put_options)
+            st.just("put"),
+            keys,
+            st.tuples(
+                st.one_of(scalars, st.binary(max_size=4)),
+                # The options as one dict, or as keywords.
+                st.one_of(
+                    put_options.map(lambda o: ((o,), {})), put_options.map(lambda o: ((), o))
+                ),
+            ),
         ),
         _call("delete", st.nothing()),
         st.tuples(
@@ -161,8 +169,8 @@ def _shown(value: Any) -> Any:
 
 def _invoke(view: Any, method: str, key: Any, arguments: Any) -> Any:
     if method == "put":
-        value, options = arguments
-        return view.put(key, value, **options)
+        value, (args, kwargs) = arguments
+        return view.put(key, value, *args, **kwargs)
     args, kwargs = arguments
     if method == "list":
         return view.list(*args, **kwargs)

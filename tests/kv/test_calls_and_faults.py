@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -32,18 +33,38 @@ def test_the_log_keeps_the_options_as_sent_whatever_the_caller_changes_later(
         options = None
     else:
         options = {"metadata": metadata, "expirationTtl": 600}
-        ns.sync.put("k", "v", options)
+        ns.sync.put("key", "v", options)
         options["expirationTtl"] = 1
     metadata["owner"] = "eve"
     if isinstance(metadata.get("tags"), list):
         metadata["tags"].append("changed")  # type: ignore[union-attr]
     [call] = ns.calls
     assert call.options == {"metadata": sent, "expirationTtl": 600}
+    assert list(call.options) == ["metadata", "expirationTtl"]  # in the order sent
     assert type(call.options["metadata"]) is dict
     # Every look at the log shows the same thing, and changing what one look returns
     # is the caller's business, as for any other logged value.
     assert ns.calls[0].options == call.options
     assert ns.get_calls(method="put")[0].options["metadata"] == sent
+
+
+@pytest.mark.parametrize("form", ["keywords", "options dict"])
+def test_a_put_with_plain_metadata_leaves_the_collector_nothing_to_track(form: str) -> None:
+    # A log of such puts is never scanned again by the garbage collector: its
+    # records hold no dict, in particular not the caller's metadata.
+    ns = KVNamespace()
+    options = {"expiration": 2_000_000_000, "metadata": {"owner": "ada", "tags": ["a"]}}
+    if form == "keywords":
+        ns.sync.put("key", "v", **options)
+    else:
+        ns.sync.put("key", "v", options)
+    gc.collect()
+    gc.collect()  # a record is let go of only once what it holds has been
+    [record] = ns._shared.log
+    assert not gc.is_tracked(record)
+    [call] = ns.calls
+    assert call.options == options
+    assert list(call.options) == ["expiration", "metadata"]
 
 
 async def test_every_call_is_logged(ns: KVNamespace, clock: ManualClock) -> None:
