@@ -255,12 +255,11 @@ def quick_put_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> QuickPut
         return NO_PUT_OPTIONS
     else:
         options = kwargs
-        if len(options) == 1:  # expirationTtl=..., the keyword form most puts use
-            ttl = options.get("expirationTtl")
-            if type(ttl) is int and _MIN_INT32 <= ttl <= _MAX_INT32:
-                return (None, ttl, None, None)
-    expiration = options.get("expiration")
     ttl = options.get("expirationTtl")
+    if ttl is not None and len(options) == 1 and type(ttl) is int:
+        # A TTL alone, the form most puts with options take: no other look-ups.
+        return (None, ttl, None, None) if _MIN_INT32 <= ttl <= _MAX_INT32 else None
+    expiration = options.get("expiration")
     metadata = options.get("metadata")
     known = (expiration is not None) + (ttl is not None) + (metadata is not None)
     if (
