@@ -202,7 +202,7 @@ def read(
                     result = decode_value(entry.value, response_type)
                     present = result is not None
                 if args:  # checked above: a type, or a dict of a str and an int
-                    logged_options: Any = args[0] if type(args[0]) is str else dict(args[0])
+                    logged_options: Any = args[0] if type(args[0]) is str else args[0].copy()
                 else:
                     logged_options = kwargs or None
                 shared.log.append(
@@ -332,7 +332,7 @@ def put_quick(
     if metadata is None:
         # The options as the log keeps them (see _options): the keywords' dict is
         # the call's own.
-        logged: Any = dict(args[0]) if args else (kwargs or None)
+        logged: Any = args[0].copy() if args else (kwargs or None)
         shared.log.append((now, ns.location, "put", key, logged, "ok"))
     else:
         # With plain metadata the options go in the log flat (see call_of): their
@@ -440,7 +440,7 @@ def list_keys(ns: KVNamespace, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     # quick_list takes only ints and strs, which _options keeps as they are: the
     # keywords' dict is the call's own, and a dict argument is copied.
     logged = (
-        _options(args, kwargs) if quick is None else dict(args[0]) if args else (kwargs or None)
+        _options(args, kwargs) if quick is None else args[0].copy() if args else (kwargs or None)
     )
     shared.log.append((now, ns.location, "list", None, logged, "ok"))
     return result
