@@ -43,7 +43,7 @@ class KVCall:
 
     def __post_init__(self, metadata_json: str | None) -> None:
         if metadata_json is not None:
-            # Into the record's own options dict, which every KVCall of it shares.
+            # Into the options dict call_of made for this call alone, in its place.
             self.options["metadata"] = json.loads(metadata_json)
 
     @property
