@@ -255,21 +255,25 @@ def quick_put_options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> QuickPut
         return NO_PUT_OPTIONS
     else:
         options = kwargs
+    # Each option given is checked and counted off; any left over (an unknown name,
+    # or a known one given as None) sends the call the general way.
+    left = len(options)
     ttl = options.get("expirationTtl")
-    if ttl is not None and len(options) == 1 and type(ttl) is int:
-        # A TTL alone, the form most puts with options take: no other look-ups.
-        return (None, ttl, None, None) if _MIN_INT32 <= ttl <= _MAX_INT32 else None
-    expiration = options.get("expiration")
+    if ttl is not None:
+        if type(ttl) is not int or not _MIN_INT32 <= ttl <= _MAX_INT32:
+            return None
+        if left == 1:  # a TTL alone, the form most puts with options take
+            return (None, ttl, None, None)
+        left -= 1
     metadata = options.get("metadata")
-    known = (expiration is not None) + (ttl is not None) + (metadata is not None)
-    if (
-        known != len(options)
-        or (
-            expiration is not None
-            and (type(expiration) is not int or not _MIN_INT32 <= expiration <= _MAX_INT32)
-        )
-        or (ttl is not None and (type(ttl) is not int or not _MIN_INT32 <= ttl <= _MAX_INT32))
-    ):
+    if metadata is not None:
+        left -= 1
+    expiration = options.get("expiration") if left else None
+    if expiration is not None:
+        if type(expiration) is not int or not _MIN_INT32 <= expiration <= _MAX_INT32:
+            return None
+        left -= 1
+    if left:
         return None
     if metadata is None:
         return (expiration, ttl, None, None)

@@ -108,8 +108,9 @@ def plain_json(value: object) -> str | None:
         for name, member in value.items():
             if type(name) is not str:
                 return None
-            written = names.get(name)
-            if written is None:
+            try:  # a subscript costs less than a get() call, and most names hit
+                written = names[name]
+            except KeyError:
                 if name[:1] in _DIGITS:
                     return None
                 written = _encode_str(name) + ":"
@@ -131,7 +132,7 @@ def plain_json(value: object) -> str | None:
             else:
                 return None
         else:
-            text = "{" + ",".join(parts) + "}"
+            text = f"{{{','.join(parts)}}}"  # one string built, not two
             # _unless_surrogate, written out.
             return text if text.isascii() or _SURROGATE.search(text) is None else None
     return _unless_surrogate(_dumps(value)) if _is_plain(value) else None
