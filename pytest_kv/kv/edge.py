@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -28,6 +27,7 @@ from typing import Protocol
 
 from sortedcontainers import SortedList
 
+from .absent import AbsentKeys
 from .caches import Cached, Caches, compacted
 from .history import Events
 from .propagation import Fixed, PerLocation, Propagation, check_seconds, per_write, trusted
@@ -62,14 +62,8 @@ class Edge:
         self.list_lag = list_lag
         self.store = store
         self.states: dict[bytes, KeyState] = {}  # key -> KeyState, for keys in flight
-        # Only list() needs the in-flight keys in order, and most keys go in flight and
-        # settle with no list() in between: a sorted insert and delete for each cost
-        # writes far more than the dict's. So the sorted index is brought up to date
-        # when a page needs it, from the keys that went in flight (``_joined``) or
-        # settled (``_left``) since; a key that does both in between costs it nothing.
-        self._index: SortedList = SortedList()
-        self._joined: set[bytes] = set()  # in ``states``, not yet in the index
-        self._left: set[bytes] = set()  # in the index, no longer in ``states``
+        # A page finds most in-flight keys in the truth; these are the ones it may not.
+        self.absent = AbsentKeys()
         self.caches = Caches(self.locations)
         self.events = Events() if events is None else events
         # States in the order they were written, to drop each once it has settled.
@@ -174,7 +168,7 @@ class Edge:
         if now >= self.store.next_expiry:
             self.store.expire(now)
         queue = self.queue
-        states, joined, left = self.states, self._joined, self._left
+        states = self.states
         while queue:
             state = queue[0]
             if state.queued > 1:  # a later entry stands for it
@@ -193,17 +187,14 @@ class Edge:
                     # for, the state has settled (what ``_prune`` would find).
                     # ``_forget``, written out: most writes end here.
                     del states[key]
-                    if key in joined:
-                        joined.remove(key)
-                    else:
-                        left.add(key)
+                    if state.absent:
+                        self.absent.discard(key)
                 else:
                     self._prune(state, now)
         # Neither dicts nor sets give back the room of deleted entries: once most
         # in-flight keys have settled, fresh copies keep memory to what is pending.
         self.states = compacted(self.states)
-        self._joined = _shrunk(self._joined)
-        self._left = _shrunk(self._left)
+        self.absent.compact()
 
     def _due(self, now: float) -> bool:
         queue = self.queue
@@ -228,29 +219,8 @@ class Edge:
 
     def _forget(self, key: bytes) -> None:
         """Take ``key`` out of flight (it is in)."""
-        del self.states[key]
-        joined = self._joined
-        if key in joined:
-            joined.remove(key)  # never made it to the index
-        else:
-            self._left.add(key)
-
-    def _sorted_keys(self) -> SortedList:
-        """The in-flight keys in order, brought up to date."""
-        joined, left, index = self._joined, self._left, self._index
-        if not joined and not left:
-            return index
-        if len(left) * 4 > len(index):
-            # Most of the index has settled: building it afresh is the cheaper way.
-            index = self._index = SortedList(self.states)
-        else:
-            for key in left:
-                index.remove(key)
-            index.update(joined)
-        # ``clear`` gives back a set's room, which deletions never do.
-        joined.clear()
-        left.clear()
-        return index
+        if self.states.pop(key).absent:
+            self.absent.discard(key)
 
     # -- reads and writes --------------------------------------------------------------
 
@@ -328,13 +298,7 @@ class Edge:
         states = self.states
         state: KeyState | None = states.get(key)
         if state is None:
-            # In flight now; the index learns of it when a page needs it (the
-            # opposite of ``_forget``).
             state = states[key] = KeyState(key, name, self.store.entry(key))
-            if key in self._left:
-                self._left.remove(key)  # still in the sorted index
-            else:
-                self._joined.add(key)
             state.versions.append(version)  # ``insert``'s work: nothing precedes -inf
             index = 1
         else:
@@ -355,6 +319,16 @@ class Edge:
             self.store.delete(key)
         else:
             self.store.put(key, newest.entry)
+        # Once a key may be missing from the truth while list() shows an older write
+        # (see ``absent``: a delete, or an entry that expires before list() shows it;
+        # the sum is ``listed_version``'s), pages look for it in the index until it
+        # settles. A later write that puts it back changes nothing there.
+        expiration = None if entry is None else entry.expiration
+        if not state.absent and (
+            entry is None or (expiration is not None and expiration < now + self.list_lag)
+        ):
+            state.absent = True
+            self.absent.add(key)
         mine = 0  # the writer's own copy of the key, after the write
         if location in caches.by_location:  # central storage has no read cache
             if cache_ttl > 0:  # the writer's copy is the newest write: not stale
@@ -436,11 +410,19 @@ class Edge:
         """A page of what ``list()`` shows: the truth, except for keys in flight."""
         if self._due(now):
             self.tick(now)
-        index = self._sorted_keys()
+        index = self.absent.ordered()
+        states = self.states
         if not keys_under(index, prefix, after, 1):
-            return self.store.page(prefix, after, limit, now)  # none of them in flight
+            # Every key to show is in the truth: its page is the answer, unless a key
+            # of it (or the one after, which decides ``more``) is in flight.
+            entries, _ = self.store.page(prefix, after, limit + 1, now)
+            for key, _entry in entries:
+                if key in states:
+                    break
+            else:
+                return (entries[:limit], True) if len(entries) > limit else (entries, False)
         found: list[tuple[bytes, Entry]] = []
-        for key, state in _merged(self.store, self.states, index, prefix, after):
+        for key, state in _merged(self.store, states, index, prefix, after):
             if state is None:
                 entry = self.store.peek(key, now)
             else:
@@ -535,13 +517,6 @@ class Edge:
         return iter(sorted(seen))
 
 
-def _shrunk(keys: set[bytes]) -> set[bytes]:
-    """``keys``, or a fresh copy once most of it has been deleted (as ``compacted``)."""
-    if sys.getsizeof(keys) <= 1024 + 256 * len(keys):
-        return keys
-    return set(keys)
-
-
 def _settled_view(state: KeyState, seen: Version, truth: Entry | None, now: float) -> bool:
     """Whether a view that shows ``seen`` already agrees with the truth for good: it
     shows the newest version, or shows the same and no other version is on its way."""
@@ -558,8 +533,9 @@ def _merged(
     prefix: bytes,
     after: bytes | None,
 ) -> Iterator[tuple[bytes, KeyState | None]]:
-    """The keys under ``prefix`` after ``after`` in the truth and in flight (``index``
-    has those in order), each with its in-flight state (or ``None``)."""
+    """The keys under ``prefix`` after ``after`` in the truth and those in flight that
+    the truth may lack (``index`` has them in order), each with its in-flight state
+    (or ``None``)."""
     stored = store.keys_from(prefix, after)
     flying = keys_from(index, prefix, after)
     a = next(stored, None)
@@ -572,7 +548,8 @@ def _merged(
         if a is None and b is None:
             return
         if b is None or (a is not None and a < b):
-            yield a, None  # type: ignore[misc]
+            assert a is not None  # both ran out above
+            yield a, states.get(a)
             a = next(stored, None)
             continue
         yield b, states[b]

@@ -71,7 +71,18 @@ class KeyState:
     """An in-flight key: ``versions`` from ``lo`` on, oldest first; the first of them
     is the version every location had before (or has passed since)."""
 
-    __slots__ = ("due", "key", "lo", "monotone", "name", "queued", "reads", "versions", "views")
+    __slots__ = (
+        "absent",
+        "due",
+        "key",
+        "lo",
+        "monotone",
+        "name",
+        "queued",
+        "reads",
+        "versions",
+        "views",
+    )
 
     def __init__(self, key: bytes, name: str, truth: Entry | None) -> None:
         self.key = key
@@ -85,6 +96,8 @@ class KeyState:
         self.queued = 0  # entries for it in the edge's settling queue
         self.due = math.inf  # when its newest version reaches everyone (time models)
         self.monotone = True  # write times rise with write order (the clock never went back)
+        # In the edge's index of keys the truth may lack (``absent.AbsentKeys``).
+        self.absent = False
 
     @property
     def newest(self) -> Version:

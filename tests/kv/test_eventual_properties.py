@@ -899,3 +899,47 @@ def test_a_write_never_hides_a_listed_key_from_list() -> None:
     assert [item["name"] for item in kv.sync.list()["keys"]] == ["k"]  # listed since 1060
     kv.sync.put("k", "v3")  # prunes v1, as v2 has "settled"; list() finds v2 too new
     assert [item["name"] for item in kv.sync.list()["keys"]] == ["k"]  # shows []
+
+
+def test_list_shows_the_older_write_of_a_key_whose_newer_write_expired_in_flight() -> None:
+    """The truth drops a key whose newest entry expires before list() reflects it;
+    until then list() shows the older write, which pages must still find."""
+    clock = ManualClock()
+    kv = eventual(clock, propagation=0, list_lag=100)
+    kv.sync.put("a", "old")
+    kv.sync.put("b", "other")
+    clock.advance(100)  # both listed, both settled
+    kv.sync.put("a", "new", expirationTtl=60)
+    clock.advance(61)  # "new" has expired: the truth no longer has "a"
+    assert kv.keys() == ["b"]
+    assert kv.sync.get("a") is None
+    assert kv.sync.list()["keys"] == [{"name": "a"}, {"name": "b"}]  # "old", still listed
+    first = kv.sync.list(limit=1)
+    assert first["keys"] == [{"name": "a"}]
+    assert kv.sync.list(cursor=first["cursor"])["keys"] == [{"name": "b"}]
+    clock.advance(39)  # list() reflects "new" now: expired, so nothing
+    assert kv.sync.list()["keys"] == [{"name": "b"}]
+
+
+def test_list_pages_skip_keys_in_flight_that_list_does_not_show_yet() -> None:
+    """A new key in the truth is not listed for list_lag, so a page of the truth
+    must not count it, nor end early because of it."""
+    clock = ManualClock()
+    kv = eventual(clock, propagation=0, list_lag=60)
+    kv.seed({"k1": "v", "k3": "v", "k5": "v"})
+    kv.sync.put("k2", "fresh")
+    kv.sync.put("k4", "fresh")
+    page = kv.sync.list(limit=2)
+    assert page["keys"] == [{"name": "k1"}, {"name": "k3"}]
+    assert page["list_complete"] is False
+    rest = kv.sync.list(limit=2, cursor=page["cursor"])
+    assert rest["keys"] == [{"name": "k5"}]
+    assert rest["list_complete"] is True
+    # The last key shown, with only a key list() does not show yet after it.
+    kv.sync.put("k6", "fresh")
+    assert kv.sync.list(limit=3)["list_complete"] is True
+    assert kv.sync.list(limit=2)["list_complete"] is False
+    kv.sync.delete("k1")  # deleted in flight: listed until list_lag has passed
+    assert [item["name"] for item in kv.sync.list()["keys"]] == ["k1", "k3", "k5"]
+    clock.advance(60)
+    assert [item["name"] for item in kv.sync.list()["keys"]] == ["k2", "k3", "k4", "k5", "k6"]
