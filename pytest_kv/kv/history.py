@@ -37,17 +37,27 @@ class KVEvent:
 KEPT_BYTES = 4096
 
 
+# The fields of a record, laid flat in one deque (see ``Events``).
+_FIELDS = 7
+
+
 class Events:
     """Raw ``(key, time, location, action, value, cache, size)`` records, the newest
     ``limit`` (all of them for ``None``); ``KVEvent`` objects are built only when
-    someone asks for a key's history."""
+    someone asks for a key's history.
 
-    __slots__ = ("_append", "_records", "limit")
+    The fields of every record are laid flat in one deque, seven to a record: a
+    record kept as a tuple is one more object for the garbage collector to go
+    through (every read and write makes one), and takes twice the memory."""
+
+    __slots__ = ("_extend", "_fields", "limit")
 
     def __init__(self, limit: int | None = 100_000) -> None:
         self.limit = limit
-        self._records: deque[tuple[Any, ...]] = deque(maxlen=limit)
-        self._append = self._records.append
+        # Each record adds exactly _FIELDS items, so dropping the oldest items keeps
+        # the records whole.
+        self._fields: deque[Any] = deque(maxlen=None if limit is None else limit * _FIELDS)
+        self._extend = self._fields.extend
 
     def add(
         self,
@@ -59,17 +69,19 @@ class Events:
         cache: str | None,
     ) -> None:
         if value is None:
-            self._append((key, time, location, action, None, cache, None))
+            self._extend((key, time, location, action, None, cache, None))
         elif len(value) <= KEPT_BYTES:
-            self._append((key, time, location, action, value, cache, len(value)))
+            self._extend((key, time, location, action, value, cache, len(value)))
         else:
-            self._append((key, time, location, action, value[:KEPT_BYTES], cache, len(value)))
+            self._extend((key, time, location, action, value[:KEPT_BYTES], cache, len(value)))
 
     @property
     def dropped(self) -> bool:
         """Whether older events have been dropped to keep within the limit."""
-        return self.limit is not None and len(self._records) == self.limit
+        return self.limit is not None and len(self._fields) == self.limit * _FIELDS
 
     def of(self, key: bytes) -> list[KVEvent]:
         """Every event of ``key``, oldest first."""
-        return [KVEvent(*record[1:]) for record in self._records if record[0] == key]
+        fields = iter(self._fields)
+        records = zip(*[fields] * _FIELDS, strict=True)
+        return [KVEvent(*record[1:]) for record in records if record[0] == key]

@@ -354,6 +354,26 @@ def test_history_shows_what_each_location_saw(edge_clock: MovableClock) -> None:
     assert KVNamespace().history("flag") == []
 
 
+def test_history_keeps_the_newest_events_whole_within_the_log_limit(
+    edge_clock: MovableClock,
+) -> None:
+    kv = eventual(edge_clock, log_limit=3)
+    big = "x" * 5000
+    kv.sync.put("a", "1")
+    kv.sync.put("flag", big)
+    for value in ("2", "3"):
+        edge_clock.advance(1)
+        kv.sync.put("a", value)
+    kv.sync.get("flag")  # the fourth event after the first: "a" = "1" is gone
+    assert [(e.action, e.value, e.size) for e in kv.history("a")] == [
+        ("put", b"2", 1),
+        ("put", b"3", 1),
+    ]
+    [read] = kv.history("flag")  # its put went with the limit; the read stays, whole
+    assert (read.location, read.action, read.cache) == ("lhr", "read", "HIT")  # its own write
+    assert (read.value, read.size) == (b"x" * 4096, 5000)
+
+
 def test_unknown_location_names_the_known_ones(edge_clock: MovableClock) -> None:
     with pytest.raises(ValueError, match="unknown location") as info:
         eventual(edge_clock).at("ams")
