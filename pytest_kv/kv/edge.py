@@ -227,9 +227,15 @@ class Edge:
     def read_at(
         self, location: str, key: bytes, now: float, cache_ttl: int
     ) -> tuple[Entry | None, str]:
-        if self._due(now):
-            self.tick(now)
         caches = self.caches
+        queue = self.queue
+        # ``_due``, written out, as in ``write``: every eventual read passes here.
+        if (
+            now >= caches.next_expiry
+            or now >= self.store.next_expiry
+            or (queue and queue[0].due <= now)
+        ):
+            self.tick(now)
         cached = caches.by_location[location].get(key)
         if cached is not None and now < cached.until:
             entry, status = cached.entry, HIT
