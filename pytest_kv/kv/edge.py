@@ -419,6 +419,8 @@ class Edge:
         index = self.absent.ordered()
         states = self.states
         if not keys_under(index, prefix, after, 1):
+            if not states:
+                return self.store.page(prefix, after, limit, now)  # nothing in flight
             # Every key to show is in the truth: its page is the answer, unless a key
             # of it (or the one after, which decides ``more``) is in flight.
             entries, _ = self.store.page(prefix, after, limit + 1, now)
