@@ -26,7 +26,6 @@ class Cached:
 
     entry: Entry | None
     until: float
-    planted: bool = False
 
 
 class Caches:

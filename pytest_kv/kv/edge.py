@@ -383,7 +383,7 @@ class Edge:
     ) -> None:
         """Make ``location`` serve ``entry`` (or a miss) for ``key`` for ``seconds``."""
         until = now + seconds
-        self.caches.put(location, key, Cached(entry, until, planted=True))
+        self.caches.put(location, key, Cached(entry, until))
         self.caches.stale[(location, key)] = until
         self.events.add(key, now, location, "plant", _value(entry), None)
 
