@@ -6,8 +6,11 @@ The store keeps each key's newest write, so every other in-flight key is in the
 truth, and a page finds it there. A key whose newest entry expires at or after the
 moment ``list()`` reflects the write needs no place here either: by the time the
 truth has dropped it, ``list()`` shows that same expired entry, which is to say
-nothing. So this index holds the few keys the truth may lack (most workloads
-delete far less than they put), in order, brought up to date when a page needs it.
+nothing. That holds while the clock only moves on: the truth drops an expired entry
+for good, so once a test moves the clock back, an in-flight key the truth has
+dropped joins this index too (the store tells the edge what it drops). So this index
+holds the few keys the truth may lack (most workloads delete far less than they
+put), in order, brought up to date when a page needs it.
 """
 
 from __future__ import annotations

@@ -64,6 +64,8 @@ class Edge:
         self.states: dict[bytes, KeyState] = {}  # key -> KeyState, for keys in flight
         # A page finds most in-flight keys in the truth; these are the ones it may not.
         self.absent = AbsentKeys()
+        # The truth tells what it drops as expired (see ``_absorb_drops``).
+        store.dropped = []
         self.caches = Caches(self.locations)
         self.events = Events() if events is None else events
         # States in the order they were written, to drop each once it has settled.
@@ -167,6 +169,8 @@ class Edge:
             self.caches.evict(now)
         if now >= self.store.next_expiry:
             self.store.expire(now)
+        if self.store.dropped:
+            self._absorb_drops()
         queue = self.queue
         states = self.states
         while queue:
@@ -216,6 +220,21 @@ class Edge:
             state.drop_before(index)
 
     # -- the in-flight keys ---------------------------------------------------------------
+
+    def _absorb_drops(self) -> None:
+        """Index the in-flight keys the truth has dropped as expired. While the clock
+        only moves on, list() shows nothing for them (see ``absent``); once it moves
+        back, list() may show an older write, or the same one live again, and the
+        truth no longer has the key for a page to find."""
+        dropped = self.store.dropped
+        assert dropped is not None
+        states, absent = self.states, self.absent
+        for key in dropped:
+            state = states.get(key)
+            if state is not None and not state.absent:
+                state.absent = True
+                absent.add(key)
+        dropped.clear()
 
     def _forget(self, key: bytes) -> None:
         """Take ``key`` out of flight (it is in)."""
@@ -416,6 +435,8 @@ class Edge:
         """A page of what ``list()`` shows: the truth, except for keys in flight."""
         if self._due(now):
             self.tick(now)
+        if self.store.dropped:  # by a read of central storage, or the last page
+            self._absorb_drops()
         index = self.absent.ordered()
         states = self.states
         if not keys_under(index, prefix, after, 1):

@@ -41,7 +41,7 @@ _NO_ENTRIES: SortedDict = SortedDict()
 class Store:
     """A namespace's entries, keyed by UTF-8 bytes so ``list`` order is production's."""
 
-    __slots__ = ("_entries", "_expiring", "_seconds", "lock", "next_expiry")
+    __slots__ = ("_entries", "_expiring", "_seconds", "dropped", "lock", "next_expiry")
 
     # Reads here leave nothing behind but the lazy removal of expired entries.
     pure_reads = True
@@ -60,17 +60,23 @@ class Store:
         self._expiring: dict[int, list[bytes]] = {}
         self._seconds: list[int] = []  # a heap of the seconds in _expiring
         self.next_expiry: float = math.inf
+        # The keys dropped as expired, for an edge that must know (eventual mode sets
+        # a list here and empties it); None keeps no record.
+        self.dropped: list[bytes] | None = None
 
     def expire(self, now: float) -> None:
         """Drop the entries that have expired by ``now`` (call when ``now`` has
         reached ``next_expiry``)."""
         entries, expiring, seconds = self._entries, self._expiring, self._seconds
+        dropped = self.dropped
         while seconds and seconds[0] <= now:
             second = heapq.heappop(seconds)
             for key in expiring.pop(second):
                 entry = entries.get(key)
                 if entry is not None and entry.expiration == second:
                     del entries[key]
+                    if dropped is not None:
+                        dropped.append(key)
         self.next_expiry = seconds[0] if seconds else math.inf
 
     def peek(self, key: bytes, now: float) -> Entry | None:
@@ -116,6 +122,8 @@ class Store:
         entry: Entry | None = self._entries.get(key)
         if entry is not None and entry.expiration is not None and now >= entry.expiration:
             del self._entries[key]
+            if self.dropped is not None:
+                self.dropped.append(key)
             return None, None
         return entry, None
 

@@ -943,3 +943,33 @@ def test_list_pages_skip_keys_in_flight_that_list_does_not_show_yet() -> None:
     assert [item["name"] for item in kv.sync.list()["keys"]] == ["k1", "k3", "k5"]
     clock.advance(60)
     assert [item["name"] for item in kv.sync.list()["keys"]] == ["k2", "k3", "k4", "k5", "k6"]
+
+
+def test_list_finds_a_key_the_truth_dropped_once_the_clock_goes_back() -> None:
+    """The truth drops an expired entry for good; when a test moves the clock back
+    while the key is still in flight, list() shows it again, as it always did."""
+    clock = ExactClock(1000.0)
+    kv = eventual(clock, propagation=1000, list_lag=1, cache_ttl=0)
+    kv.seed({"a": "x"})
+    kv.sync.put("k", "v", expirationTtl=60)  # expires at 1060, long after list() has it
+    clock.advance(61)
+    assert kv.sync.get("k") is None  # expired: the truth drops it
+    clock.advance(-31)  # 1030: "v" is live again, and listed
+    assert kv.sync.get("k") == "v"
+    assert kv.sync.list()["keys"] == [{"name": "a"}, {"name": "k", "expiration": 1060}]
+    first = kv.sync.list(limit=1)
+    assert (first["keys"], first["list_complete"]) == ([{"name": "a"}], False)
+    assert kv.sync.list(cursor=first["cursor"])["keys"] == [{"name": "k", "expiration": 1060}]
+
+
+def test_list_finds_a_key_central_storage_dropped_once_the_clock_goes_back() -> None:
+    """The same when it is a read of central storage (the REST API's) that drops it."""
+    clock = ExactClock(1000.0)
+    kv = eventual(clock, propagation=1000, list_lag=1, cache_ttl=0)
+    kv.sync.put("k", "old")
+    clock.advance(10)
+    kv.sync.put("k", "new", expirationTtl=60)  # expires at 1070
+    clock.advance(70)
+    assert kv._shared.central.read(b"k", clock.now(), 0) == (None, None)  # dropped
+    clock.advance(-75)  # 1005: list() reflects "old", written at 1000
+    assert kv.sync.list()["keys"] == [{"name": "k"}]
