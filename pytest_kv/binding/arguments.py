@@ -19,7 +19,7 @@ from typing import Any, Final, NamedTuple, TypeAlias
 from pytest_kv.errors import KVTypeError, did_you_mean, not_sendable, shown
 from pytest_kv.js.convert import check_sendable, to_int32, to_js_string
 from pytest_kv.js.plain import plain_json
-from pytest_kv.kv.keys import Key, key_of
+from pytest_kv.kv.keys import Key, key_of, make_key
 
 GET_OPTIONS: Final = ("type", "cacheTtl")
 PUT_OPTIONS: Final = ("expiration", "expirationTtl", "metadata")
@@ -208,7 +208,7 @@ def quick_bulk_keys(names: list[Any]) -> list[Key] | None:
         if type(name) is not str:
             return None
         try:
-            keys.append(Key(name, name.encode("utf-8")))
+            keys.append(make_key((name, name.encode("utf-8"), True)))
         except UnicodeEncodeError:  # surrogates: key_of's work, the general way
             return None
     return keys

@@ -19,7 +19,7 @@ from pytest_kv.js.text import encode_text
 from pytest_kv.kv import service
 from pytest_kv.kv.calllog import logged_value
 from pytest_kv.kv.faults import RunawayListingError, count_operation
-from pytest_kv.kv.keys import Key, key_of
+from pytest_kv.kv.keys import Key, key_of, make_key
 from pytest_kv.kv.limits import (
     MAX_KEY_BYTES,
     MAX_METADATA_BYTES,
@@ -38,7 +38,6 @@ from pytest_kv.kv.namespace import TRIAL
 from pytest_kv.kv.store import Entry
 
 from .arguments import (
-    GetArgs,
     PutArgs,
     convert_key,
     parse_delete,
@@ -217,17 +216,18 @@ def read(
                     )
                 )
                 return result
-    parsed = _quick_bulk(key, args, kwargs) if faults is None and type(key) is list else None
-    if parsed is None:
+    bulk = _quick_bulk(key, args, kwargs) if faults is None and type(key) is list else None
+    if bulk is None:
         parsed = parse_get(method, key, args, kwargs)
-    if parsed.keys is not None:
+        if parsed.keys is not None:
+            names = [item.name for item in parsed.keys]
+            bulk = (names, parsed.keys, parsed.response_type, parsed.cache_ttl)
+    if bulk is not None:
+        names, keys, response_type, cache_ttl = bulk
         count_operation()  # the service checks bulk keys; workerd sends them all
-        names = [item.name for item in parsed.keys]
         if faults is not None:
             faults.check(method, GET_BULK, names)
-        found = service.get_bulk(
-            ns._backend, parsed.response_type, parsed.keys, parsed.cache_ttl, now, ns._cache_ttl
-        )
+        found = service.get_bulk(ns._backend, response_type, keys, cache_ttl, now, ns._cache_ttl)
         result = bulk_result(found, with_metadata)
         shared.log.append((now, ns.location, method, names, _options(args, kwargs), "ok"))
         return result
@@ -253,14 +253,17 @@ def read(
     return result
 
 
-def _quick_bulk(key: list[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> GetArgs | None:
-    """``parse_get``'s answer for a bulk read of ``str`` keys in the common option
-    forms, or ``None`` for the general way."""
+def _quick_bulk(
+    key: list[Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[list[str], list[Key], str | None, int | None] | None:
+    """For a bulk read of ``str`` keys in the common option forms, the names as the
+    log keeps them (a copy of the caller's list) and ``parse_get``'s keys, type and
+    cacheTtl; or ``None`` for the general way."""
     options = (None, None) if not args and not kwargs else quick_get_options(args, kwargs)
     if options is None:
         return None
     keys = quick_bulk_keys(key)
-    return None if keys is None else GetArgs(None, keys, *options)
+    return None if keys is None else (key.copy(), keys, *options)
 
 
 @dataclass(slots=True)
@@ -401,7 +404,7 @@ def delete(ns: KVNamespace, key: object, args: tuple[Any, ...]) -> None:
     now = shared.now()
     if type(key) is str and not args and shared.faults is None:
         try:  # parse_delete's answer for a well-formed text key, without its calls
-            parsed = Key(key, key.encode("utf-8"))
+            parsed = make_key((key, key.encode("utf-8"), True))
         except UnicodeEncodeError:  # lone surrogates: key_of's work, the general way
             parsed = parse_delete(key, args)
     else:

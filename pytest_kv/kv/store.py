@@ -175,7 +175,7 @@ class Store:
         more = len(keys) > limit
         if more:
             keys.pop()
-        return list(zip(keys, map(entries.__getitem__, keys), strict=True)), more
+        return [(key, entries[key]) for key in keys], more
 
     def live(self, prefix: bytes, now: float) -> Iterator[tuple[bytes, Entry]]:
         """Every live ``(key, entry)`` under ``prefix``, in order, without side effects."""

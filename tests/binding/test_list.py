@@ -115,6 +115,20 @@ async def test_cursors_are_opaque(ns: KVNamespace) -> None:
     assert cursor != base64.b64encode(b"key1").decode()
 
 
+def test_remembered_cursors_are_bounded_and_the_same_as_made() -> None:
+    # Cursors are remembered by their fields; the memory is bounded and starts over
+    # when full, and a cursor made again after that is the same text.
+    from pytest_kv.kv import listing
+
+    first = listing.encode_cursor(b"key1", 0, 1)
+    for number in range(listing._MAX_CURSORS + 10):
+        listing.encode_cursor(b"key:%d" % number, 0, 1)
+    assert 0 < len(listing._CURSORS) <= listing._MAX_CURSORS
+    assert listing.encode_cursor(b"key1", 0, 1) == first
+    assert listing.decode_cursor(first) == listing.Position(b"key1", 0, 1)
+    assert listing.encode_cursor(b"key1", 0, 2) != first  # every field counts
+
+
 async def test_foreign_cursors_are_read_leniently_like_miniflare(ns: KVNamespace) -> None:
     import base64
 
