@@ -6,6 +6,7 @@ failures and limits, ask the location's backend, shape the answer, and log the c
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
@@ -313,13 +314,13 @@ def put_quick(
     # resolve_expiration's answer for a valid TTL or expiration, without the call;
     # it raises the errors of the rest.
     if ttl is not None:
-        second = int(now // 1)
+        second = math.floor(now)
         if ttl >= MIN_EXPIRATION_TTL:
             expiration = second + ttl
         else:
             expiration = resolve_expiration(second, None, ttl)
     elif expiration is not None:
-        second = int(now // 1)
+        second = math.floor(now)
         if expiration < second + MIN_EXPIRATION_TTL:
             expiration = resolve_expiration(second, expiration, None)
     # No text this short is over the limit (check_metadata_size's own shortcut,

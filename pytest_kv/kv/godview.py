@@ -94,7 +94,7 @@ def _seconds(value: object, what: str) -> float | None:
 def _expiration(now: float, expiration: object, ttl: object) -> int | None:
     ttl = _seconds(ttl, "expirationTtl")
     if ttl is not None:
-        return int(now // 1) + int(ttl)
+        return math.floor(now) + int(ttl)
     expiration = _seconds(expiration, "expiration")
     return None if expiration is None else int(expiration)
 

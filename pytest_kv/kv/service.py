@@ -7,6 +7,7 @@ own client-side checks first; what they then ask of the service is the same.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Protocol
 
 from pytest_kv.errors import DELETE, GET, GET_BULK, PUT, KVSyntaxError, http_error
@@ -182,7 +183,7 @@ def check_put(
     check_url_key(PUT, key)
     if metadata is None and metadata_given:
         raise http_error(PUT, 500, "Internal Server Error")
-    resolved = resolve_expiration(int(now // 1), expiration, expiration_ttl)
+    resolved = resolve_expiration(math.floor(now), expiration, expiration_ttl)
     check_metadata_size(metadata)
     return resolved
 

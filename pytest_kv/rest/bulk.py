@@ -4,6 +4,7 @@ any is touched, so a rejected request changes nothing."""
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any, Final
 
@@ -53,7 +54,7 @@ def write(request: ApiRequest, call: Call, segments: list[str]) -> Answer:
     items = _array(request)
     if len(items) > MAX_ITEMS:
         raise validation(BULK_WRITE_MAX_TEXT)
-    now_seconds = int(call.now // 1)
+    now_seconds = math.floor(call.now)
     planned: list[tuple[Key, bytes, int | None, str | None]] = []
     for index, item in enumerate(items):
         try:
