@@ -53,9 +53,10 @@ class Caches:
             held = self.held
             held[key] = held.get(key, 0) + 1
         cache[key] = cached
-        second = math.ceil(cached.until) if math.isfinite(cached.until) else None
-        if second is None:
-            return
+        try:  # cheaper than asking math.isfinite first, and reads' copies all are
+            second = math.ceil(cached.until)
+        except OverflowError:
+            return  # a copy planted for ever is never evicted
         bucket = self._buckets.get(second)
         if bucket is None:
             bucket = self._buckets[second] = []

@@ -375,8 +375,9 @@ class Edge:
             self._prune(state, now)
             return
         # When the newest version reaches everyone, worked out once: for the pruning
-        # here and for the settling queue.
-        due = self._settles_at(newest)
+        # here and for the settling queue (``_settles_at``'s first case inline).
+        delay = self._settle_delay
+        due = newest.written_at + delay if delay is not None else self._settles_at(newest)
         if len(versions) - state.lo > 2:
             self._prune(state, now)  # an older version may have reached everyone by now
             if states.get(key) is not state:
