@@ -21,6 +21,9 @@ from .store import Entry
 Arrival = Callable[["Version", str], float]
 # How many live versions a key may have before reads keep a view per location.
 _VIEW_AFTER = 8
+# The base version's write time, and a state's ``due`` before it is queued.
+_NEVER = -math.inf
+_FOREVER = math.inf
 
 
 @dataclass(slots=True, eq=False)
@@ -89,12 +92,12 @@ class KeyState:
         self.name = name
         # The base: the truth's entry, which every location shares (and list() shows)
         # from the start.
-        self.versions = [Version("", truth, -math.inf, "", 0, seeded=True)]
+        self.versions = [Version("", truth, _NEVER, "", 0, True)]
         self.lo = 0
         self.views: dict[str, View] | None = None  # made for locations that read
         self.reads: dict[str, int] | None = None  # replica reads, for AfterReads
         self.queued = 0  # entries for it in the edge's settling queue
-        self.due = math.inf  # when its newest version reaches everyone (time models)
+        self.due = _FOREVER  # when its newest version reaches everyone (time models)
         self.monotone = True  # write times rise with write order (the clock never went back)
         # In the edge's index of keys the truth may lack (``absent.AbsentKeys``).
         self.absent = False
