@@ -106,10 +106,12 @@ def plain_json(value: object) -> str | None:
         parts: list[str] = []
         names = _NAMES
         for name, member in value.items():
+            if type(name) is not str:
+                return None
             try:  # a subscript costs less than a get() call, and most names hit
-                written = names[name]  # only names of exact type str are in there
+                written = names[name]
             except KeyError:
-                if type(name) is not str or name[:1] in _DIGITS:
+                if name[:1] in _DIGITS:
                     return None
                 written = _encode_str(name) + ":"
                 if len(names) < _MAX_NAMES:

@@ -55,8 +55,8 @@ class Caches:
         cache[key] = cached
         try:  # cheaper than asking math.isfinite first, and reads' copies all are
             second = math.ceil(cached.until)
-        except OverflowError:
-            return  # a copy planted for ever is never evicted
+        except (OverflowError, ValueError):
+            return  # a copy for ever (or of a NaN clock reading) is never evicted
         bucket = self._buckets.get(second)
         if bucket is None:
             bucket = self._buckets[second] = []

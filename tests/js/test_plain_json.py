@@ -76,3 +76,25 @@ def test_remembered_names_write_what_fresh_ones_write(monkeypatch: Any) -> None:
     monkeypatch.setattr(plain, "_MAX_NAMES", len(plain._NAMES))
     assert plain_json({"new": True, "plain": None}) == '{"new":true,"plain":null}'
     assert "new" not in plain._NAMES
+
+
+class _FoldedName(str):
+    """A name equal to any name that differs from it only in case."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and self.lower() == other.lower()
+
+    def __hash__(self) -> int:
+        return hash(self.lower())
+
+
+def test_a_name_equal_to_a_remembered_one_is_written_as_itself() -> None:
+    # Only names of type str are remembered, and only a str finds its text there: a
+    # subclass that compares equal to a remembered name is still its own name, and
+    # goes the general way, which writes it as it reads.
+    assert plain_json({"role": 1}) == '{"role":1}'  # "role" is remembered now
+    folded = {_FoldedName("ROLE"): 1}
+    assert plain_json(folded) is None
+    assert _json(folded) == '{"ROLE":1}'

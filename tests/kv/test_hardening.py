@@ -156,6 +156,18 @@ def test_a_propagation_callable_may_look_at_its_namespace(edge_clock: MovableClo
 # -- garbage in, a clear error out -----------------------------------------------------
 
 
+def test_an_eventual_read_survives_a_clock_that_turns_nan_later() -> None:
+    # The clock is checked once, when the namespace is made; a NaN reading later must
+    # not break a read at a location (its cached copy simply never runs out).
+    readings = iter([0.0, 0.0])
+    ns = KVNamespace(
+        clock=lambda: next(readings, float("nan")), consistency="eventual", locations=["lhr"]
+    )
+    ns.seed({"k1": "v"})
+    assert ns.sync.get("k1", cacheTtl=60) == "v"
+    assert ns.sync.get("k2") is None
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
