@@ -228,13 +228,18 @@ class Edge:
         truth no longer has the key for a page to find."""
         dropped = self.store.dropped
         assert dropped is not None
-        states, absent = self.states, self.absent
+        states = self.states
         for key in dropped:
             state = states.get(key)
             if state is not None and not state.absent:
-                state.absent = True
-                absent.add(key)
+                self._mark_absent(state)
         dropped.clear()
+
+    def _mark_absent(self, state: KeyState) -> None:
+        """Put an in-flight key in the index of keys the truth may lack (it is not
+        there): its state's flag and the index agree, so settling takes it out."""
+        state.absent = True
+        self.absent.add(state.key)
 
     def _forget(self, key: bytes) -> None:
         """Take ``key`` out of flight (it is in)."""
@@ -352,8 +357,7 @@ class Edge:
         if not state.absent and (
             entry is None or (expiration is not None and expiration < now + self.list_lag)
         ):
-            state.absent = True
-            self.absent.add(key)
+            self._mark_absent(state)
         mine = 0  # the writer's own copy of the key, after the write
         if location in caches.by_location:  # central storage has no read cache
             if cache_ttl > 0:  # the writer's copy is the newest write: not stale
